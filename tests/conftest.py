@@ -24,6 +24,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "shortlist-home"
+    home.mkdir()
     monkeypatch.setenv("SHORTLIST_HOME", str(home))
     monkeypatch.setenv("SHORTLIST_DB", str(home / "test.db"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "shortlist"
-ORDER = ["catalog", "fit", "rank", "evaluate", "arena", "report", "web", "cli"]
+ORDER = ["catalog", "fit", "evaluate", "arena", "rank", "report", "web", "cli"]
 BASE = {"errors", "files", "paths", "store", "names", "stats", "__init__", "__main__"}
 
 

@@ -24,6 +24,26 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return data_dir() / "shortlist.db"
 
 
+def db_given_explicitly(explicit: str | os.PathLike[str] | None = None) -> bool:
+    return bool(explicit) or bool(os.environ.get("SHORTLIST_DB"))
+
+
+def check_db(path: Path, explicit: bool, reading: bool) -> None:
+    """One validation of --db / SHORTLIST_DB for every command (raises BadInput with the fix).
+
+    A directory is never a database; a reader given a path whose folder does not exist has been given a
+    typo, not an empty store (writers create the folder, as on first use).
+    """
+    from shortlist.errors import BadInput
+
+    if path.is_dir():
+        raise BadInput(f"--db {path} is a directory, not a database file",
+                       f"give a file path such as {path / 'shortlist.db'}")
+    if reading and explicit and not path.parent.is_dir():
+        raise BadInput(f"--db {path}: folder {path.parent} does not exist",
+                       "check the path, or import something first (`shortlist leaderboard import`)")
+
+
 def cache_dir() -> Path:
     env = os.environ.get("SHORTLIST_CACHE")
     return Path(env) if env else data_dir() / "cache"

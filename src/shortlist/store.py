@@ -39,6 +39,7 @@ class Store:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = paths.db_path(path) if path != ":memory:" else Path(":memory:")
         if str(self.path) != ":memory:":
+            paths.check_db(self.path, paths.db_given_explicitly(path), reading=False)
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)

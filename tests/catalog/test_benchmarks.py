@@ -66,7 +66,8 @@ def test_unknown_benchmark_and_skill():
     assert "hellaswag" in str(err.value)
     with pytest.raises(BadInput):
         list_benchmarks(skill="vibes")
-    assert {b.id for b in list_benchmarks(skill="math")} == {"gsm8k", "math_lvl5"}
+    assert {b.id for b in list_benchmarks(skill="math")} == {"gsm8k", "math_lvl5", "math_500", "aime_2024",
+                                                              "aime_2025", "arena_2025_math"}
 
 
 def test_grouped_baselines_are_item_weighted_chance_rates():

@@ -88,7 +88,7 @@ def test_shortlist_respects_constraints_and_explains_exclusions() -> None:
     why = {x.model: x for x in r.excluded}
     # 70e9 * 0.5 + 1 GiB = 35e9 + 2^30 bytes = 33.6 GiB
     assert why["big-70b"].reason == "needs 33.6 GiB at int4, RTX 4090 has 24 GiB"
-    assert why["merge-7b"].kinds == ["merged"]
+    assert why["merge-7b"].kinds == ["community"]
     assert why["nc-8b"].reason == "license x-license is non-commercial, not commercial"
     assert r.unscored == 1
 
@@ -113,7 +113,7 @@ def test_single_benchmark_weights_pick_the_best_passing_model(bench: str) -> Non
 
 
 def test_options_widen_the_shortlist() -> None:
-    wide = _run(k=Constraints(license="any", include_merges=True, device_memory_bytes=24 * GIB))
+    wide = _run(k=Constraints(license="any", include_community=True, device_memory_bytes=24 * GIB))
     assert wide.entries[0].model == "merge-7b"
     assert any("merged model" in c for c in wide.entries[0].caveats)
     assert "tiny-1b" in {e.model for e in wide.entries}

@@ -66,3 +66,31 @@ def normalized(spec: BenchmarkSpec, value: float, subtask_values: dict[str, floa
         parts = [normalize_score(subtask_values[s.id], s.random_baseline) for s in spec.subtasks]
         return sum(parts) / len(parts)
     return normalize_score(value, spec.random_baseline)
+
+
+# A rating outside this band is a unit mistake (a win rate, a percentage), not an arena rating.
+RATING_RANGE = (100.0, 4000.0)
+
+
+def check_value(benchmark: str, value: float) -> str | None:
+    """Why a stored score cannot be right for its benchmark's scale, or None when it can.
+
+    Fractions live in [0, 1] (a percentage must be divided by 100 first); arena ratings in RATING_RANGE.
+    Unknown benchmark ids are left to the registry lookup that will name them.
+    """
+    import math
+
+    if not math.isfinite(value):
+        return f"{benchmark} value {value} is not a finite number"
+    spec = _load().get(benchmark)
+    if spec is None:
+        return None
+    if spec.scale == "elo":
+        lo, hi = RATING_RANGE
+        if not lo <= value <= hi:
+            return f"{benchmark} rating {value:g} is outside {lo:g}-{hi:g}: not an arena rating"
+        return None
+    if not -1e-9 <= value <= 1.0 + 1e-9:
+        hint = " (a percentage? divide by 100)" if 1.0 < value <= 100.0 else ""
+        return f"{benchmark} value {value:g} is outside 0-1{hint}"
+    return None

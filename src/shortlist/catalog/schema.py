@@ -170,9 +170,73 @@ class BenchmarkSpec(_Fact):
     n_items: int | None = None  # evaluated items; None for preference ratings
     random_baseline: float = 0.0  # chance score on the value scale
     scale: Literal["fraction", "elo"] = "fraction"  # values stored as 0..1 fractions, or arena ratings
+    reference_rating: float | None = None  # elo scale: the rating read as "0.5" (see rank.normalize)
+    reported_by: Literal["independent", "makers"] = "independent"  # who publishes the figures
     fewshot: int | None = None
     leaderboards: list[str] = []  # e.g. ["open_llm_v1"], ["open_llm_v2"], ["lmarena"]
     lm_eval_task: str | None = None
     aliases: list[str] = []
     description: str | None = None
     subtasks: list[BenchmarkSubtask] = []  # when set, random_baseline is their item-weighted mean
+
+    @model_validator(mode="after")
+    def _reference(self) -> BenchmarkSpec:
+        if self.scale == "elo" and self.reference_rating is None:
+            raise ValueError("an elo-scale benchmark needs reference_rating")
+        return self
+
+
+Access = Literal["api", "open-weights"]
+
+
+class HostedModel(_Fact):
+    """A model served behind a hosted API: what it costs per token, how long its context is, whose terms.
+
+    API-only models (access: api) take part in `pick --include-api`; hosted endpoints of open-weight
+    models (access: open-weights, weights: catalog id) give those models a pay-per-token price.
+    """
+
+    id: str  # "<provider>/<provider's model id>", e.g. "openai/gpt-4.1-2025-04-14"
+    name: str
+    provider: str  # the company billing the tokens ("openai", "together", ...)
+    maker: str  # the company that trained the model
+    access: Access
+    weights: str | None = None  # catalog model id when access is open-weights
+    license: str  # id in licenses.yaml ("proprietary" for API terms)
+    context: int = Field(gt=0)  # max input tokens
+    max_output: int | None = Field(default=None, gt=0)
+    price_in_per_mtok: float = Field(ge=0)  # USD per 1M input tokens
+    price_out_per_mtok: float = Field(ge=0)  # USD per 1M output tokens
+    quantization: str | None = None  # what the endpoint serves, when the provider says (fp8, int4, ...)
+    release_date: date | None = None
+    aliases: list[str] = []  # LMArena names and provider ids that mean this model
+    source: str  # where the price and context come from
+    source_date: date  # when that source was read
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> HostedModel:
+        if (self.access == "open-weights") != (self.weights is not None):
+            raise ValueError("open-weights endpoints need 'weights' (a catalog id); API-only models must not set it")
+        return self
+
+
+class Maker(_Fact):
+    """A company or lab that releases models, with the Hub organisations it publishes under."""
+
+    id: str
+    name: str
+    orgs: list[str]
+    families: list[str] = []
+
+
+class GPUPrice(_Fact):
+    """On-demand rental price of one card, as a cloud lists it."""
+
+    gpu: str  # id in gpus.yaml
+    usd_per_hour: float = Field(gt=0)  # per card
+    provider: str
+    offering: str  # the instance or product name priced ("8x H100 SXM node, per GPU")
+    source: str
+    source_date: date
+    notes: str | None = None

@@ -33,6 +33,8 @@ class Score:
     source_date: str
     origin: Origin
     precision: str | None = None
+    setting: str | None = None  # protocol as the source states it ("5-shot CoT", "thinking; pass@1 avg of 64")
+    maker_reported: bool = False  # published by the model's own maker, not measured independently
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,10 @@ class LeaderboardModel:
     chat_template: bool | None
 
 
-# A score as stored: (model, benchmark, value, stderr, n, source, source_date, origin, precision).
-# The table keeps these tuples and builds Score objects only for the models asked about, which
-# keeps loading tens of thousands of leaderboard scores cheap.
-ScoreRow = tuple[str, str, float, float | None, int | None, str, str, str, str | None]
+# A score as stored: (model, benchmark, value, stderr, n, source, source_date, origin, precision, setting,
+# maker_reported). The table keeps these tuples and builds Score objects only for the models asked about,
+# which keeps loading tens of thousands of leaderboard scores cheap.
+ScoreRow = tuple[str, str, float, float | None, int | None, str, str, str, str | None, str | None, bool]
 
 
 def _rank(row: ScoreRow) -> tuple[int, str, str]:
@@ -98,29 +100,55 @@ class ScoreTable:
 
 
 def _as_row(s: Score) -> ScoreRow:
-    return (s.model, s.benchmark, s.value, s.stderr, s.n, s.source, s.source_date, s.origin, s.precision)
+    return (s.model, s.benchmark, s.value, s.stderr, s.n, s.source, s.source_date, s.origin, s.precision,
+            s.setting, s.maker_reported)
+
+
+def _builtin_file_rows(raw: dict) -> list[ScoreRow]:
+    """One packaged score file. Two shapes share the loader:
+
+    - leaderboard snapshots and single-report files: file-level source/date, `scores: {bench: value}`,
+      optional `stderr:` and `n:` maps per model;
+    - maker-reported collections (`kind: maker-reported`): per score `{value, setting, source, date}`, each
+      figure with the page it was published on.
+    """
+    source, date = str(raw["source"]), str(raw["source_date"])
+    maker = raw.get("kind") == "maker-reported"
+    out: list[ScoreRow] = []
+    for model, entry in (raw.get("models") or {}).items():
+        stderrs = entry.get("stderr") or {}
+        counts = entry.get("n") or {}
+        precision = entry.get("precision")
+        for bench, value in entry["scores"].items():
+            if isinstance(value, dict):
+                out.append((model, bench, float(value["value"]), None, None, str(value.get("source") or source),
+                            str(value.get("date") or date), "builtin", precision, value.get("setting"), maker))
+                continue
+            se, n = stderrs.get(bench), counts.get(bench)
+            out.append((model, bench, float(value), None if se is None else float(se), None if n is None else int(n),
+                        source, date, "builtin", precision, entry.get("setting"), maker))
+    return out
 
 
 @cache
 def builtin_rows() -> tuple[ScoreRow, ...]:
-    """The reviewed score facts packaged in catalog/data/scores/*.yaml."""
+    """The reviewed score facts packaged in catalog/data/scores/*.yaml, checked against the registry."""
+    from shortlist.catalog.benchmarks import check_value
     from shortlist.catalog.loader import read_yaml
 
     out: list[ScoreRow] = []
     for path in sorted(data_path("scores").glob("*.yaml")):
         raw = read_yaml(path) or {}
         try:
-            source, date = str(raw["source"]), str(raw["source_date"])
-            for model, entry in (raw.get("models") or {}).items():
-                stderrs = entry.get("stderr") or {}
-                precision = entry.get("precision")
-                for bench, value in entry["scores"].items():
-                    se = stderrs.get(bench)
-                    out.append((model, bench, float(value), None if se is None else float(se), None,
-                                source, date, "builtin", precision))
+            rows = _builtin_file_rows(raw)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise BadInput(f"{path.name}: malformed built-in scores: {exc!r}", "regenerate it with "
-                           "scripts/build_builtin_scores.py") from None
+            raise BadInput(f"{path.name}: malformed built-in scores: {exc!r}", "regenerate it with its "
+                           "scripts/build_*.py") from None
+        for row in rows:
+            problem = check_value(row[1], row[2])
+            if problem:
+                raise BadInput(f"{path.name}: {row[0]}: {problem}", "fix the generator or the source figure")
+        out.extend(rows)
     return tuple(out)
 
 
@@ -132,7 +160,7 @@ def _plain_cursor(store: Store) -> sqlite3.Cursor:
 
 def _stored_rows(store: Store) -> list[ScoreRow]:
     return _plain_cursor(store).execute(
-        "SELECT model, benchmark, value, stderr, n, source, source_date, origin, precision FROM scores"
+        "SELECT model, benchmark, value, stderr, n, source, source_date, origin, precision, NULL, 0 FROM scores"
     ).fetchall()
 
 
@@ -198,7 +226,7 @@ def record_own_scores(store: Store, model: str, scores: list[Score]) -> None:
         if not math.isfinite(s.value):
             raise BadInput(f"score for {s.benchmark} is not a finite number: {s.value}")
     own = [
-        Score(model, s.benchmark, s.value, s.stderr, s.n, s.source, s.source_date, "own", s.precision)
+        Score(model, s.benchmark, s.value, s.stderr, s.n, s.source, s.source_date, "own", s.precision, s.setting)
         for s in scores
     ]
     store.migrate(CATALOG_MIGRATIONS)

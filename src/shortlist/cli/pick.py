@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shortlist.cli.output import DbOption, JsonOption, console, emit_json, fmt_count
+from shortlist.cli.output import DbOption, JsonOption, console, emit_json
 from shortlist.errors import BadInput
 
 PICK_HELP = """Rank the models that fit your hardware and license for a task, with noise-aware tiers.
@@ -19,7 +19,9 @@ Examples:
   shortlist pick --gpu 4090 --task coding --mode qlora --context 8k
   shortlist pick --gpu "A100 80GB" --gpus 2 --task rag-qa --min-context 32k --json
   shortlist pick --weights ifeval=2,truthfulqa=1 --top 5
-  shortlist pick --profile-file my-task.yaml --include-merges --allow-unknown-license
+  shortlist pick --gpu H100 --gpus 8 --task general-chat --include-api --max-cost-per-mtok 2
+  shortlist pick --gpu 4090 --task coding --why-not fit
+  shortlist pick --profile-file my-task.yaml --include-community --allow-unknown-license
 """
 
 TASKS_HELP = """List the task profiles: each a weighted mix of benchmarks with a reason per weight.
@@ -32,8 +34,6 @@ Examples:
 """
 
 _TOKENS = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmM]?)\s*$")
-WHY_NOT_SHOWN = 8
-_POLICY_ONLY = {"merged", "flagged", "api", "coverage"}  # counted, not named: policy filters, not hardware
 
 
 def parse_tokens(text: str | None, option: str) -> int | None:
@@ -60,17 +60,49 @@ def parse_params_b(text: str | None) -> float | None:
         raise BadInput(f"--max-params: {exc.message}", exc.hint or "write it like 14b") from None
 
 
+_SHORT = {"truthfulqa_mc2": "TQA", "lmarena_text": "Arena24", "math_lvl5": "MATH5", "mmlu_pro": "MMLUP",
+          "arc_challenge": "ARC", "hellaswag": "HSwag", "winogrande": "Wino", "humaneval": "HumEv",
+          "humaneval_plus": "HumEv+", "mbpp_plus": "MBPP+", "arena_2025": "Arena", "arena_2025_if": "ArIF",
+          "arena_2025_math": "ArMath", "arena_2025_creative": "ArCrea", "arena_2025_hard": "ArHard",
+          "mmlu_pro_reported": "MMLUPr", "gpqa_diamond": "GPQA-D", "ifeval_reported": "IFEvr",
+          "math_500": "MATH5h", "aime_2024": "AIME24", "aime_2025": "AIME25", "livecodebench": "LCB",
+          "arena_hard": "ArHrdA", "bfcl": "BFCL", "swe_bench_verified": "SWE-V"}
+_KIND_WORDS = {"fit": "does not fit", "size": "size unknown", "license": "license", "context": "context too short",
+               "api": "API only", "cost": "too expensive", "params": "too large (--max-params)", "family": "family",
+               "community": "community models", "evidence": "too little evidence", "coverage": "thin evidence"}
+_LICENSE_SHORT = {"commercial": "comm", "non-commercial": "non-c", "research": "resrch", "needs-review": "review"}
+WHY_NOT_SHOWN = 4  # names per reason group before folding
+
+
 def _short(bench: str) -> str:
-    return {"truthfulqa_mc2": "TQA", "lmarena_text": "Arena", "math_lvl5": "MATH5", "mmlu_pro": "MMLU-P",
-            "arc_challenge": "ARC", "hellaswag": "HSwag", "winogrande": "Wino", "humaneval": "HumEv"}.get(
-        bench, bench.upper() if len(bench) <= 6 else bench[:6])
+    return _SHORT.get(bench, bench.upper() if len(bench) <= 6 else bench[:6])
 
 
 def _fmt_score(bench: str, entry: Any) -> str:
     s = entry.scores.get(bench)
     if s is None:
         return "[dim]-[/]"
-    return f"{s.value:.0f}" if bench == "lmarena_text" else f"{s.value * 100:.1f}"
+    text = f"{s.value:.0f}" if bench in ("lmarena_text",) or bench.startswith("arena_2025") else f"{s.value * 100:.1f}"
+    if s.imputed:
+        return f"[italic dim]{text}p[/]"
+    return text + ("[dim]m[/]" if s.maker_reported else "")
+
+
+def _fmt_cost(e: Any) -> str:
+    c = e.cost or e.endpoint_cost
+    if c is None or c.usd_per_mtok_out is None:
+        return "-"
+    text = f"{c.usd_per_mtok_out:.2f}" if c.usd_per_mtok_out < 100 else f"{c.usd_per_mtok_out:.0f}"
+    return text if e.cost is not None else f"[dim]{text}e[/]"
+
+
+def _fmt_fit(e: Any) -> str:
+    if e.access == "api":
+        return "API"
+    if not e.memory_total_bytes:
+        return "-"
+    approx = "~" if e.approximate else ""
+    return f"{e.precision} {approx}{e.memory_total_bytes / 2**30:.0f}G"
 
 
 def _tier_lines(sl: Any) -> list[str]:
@@ -88,70 +120,110 @@ def _tier_lines(sl: Any) -> list[str]:
     return out
 
 
-def render(sl: Any) -> None:
+def _columns_that_fit(width: int, benches: list[str], with_cost: bool) -> int:
+    """How many benchmark columns fit beside the fixed ones at this terminal width."""
+    fixed = 4 + 4 + 26 + 11 + 10 + 6 + 8 + (8 if with_cost else 0)  # T, #, model, score, fit, tok/s, license, $
+    room = width - fixed
+    return max(1, min(len(benches), room // 8))
+
+
+def render(sl: Any, width: int | None = None) -> None:
+    from rich import box
     from rich.table import Table
 
     d = sl.device
+    width = width or console.width
     title = (
         f"{sl.task_name} on {d['name'] if d['count'] == 1 else str(d['count']) + 'x ' + d['name']} "
         f"({d['memory']} usable), {sl.constraints['mode']}, context {sl.constraints['context']:,}, "
         f"license {sl.constraints['license']}"
     )
     benches = [b for b, w in sorted(sl.weights.items(), key=lambda kv: -kv[1]) if w > 0]
-    table = Table(title=title, title_justify="left", header_style="bold")
-    columns: list[tuple[str, dict[str, Any]]] = [
-        ("Tier", {"justify": "right"}), ("#", {"justify": "right"}), ("Model", {"overflow": "fold", "min_width": 30}),
-        ("Params", {"justify": "right"}), ("Fits as", {}), ("Score ± CI", {"justify": "right"}),
-    ]
-    for col, kw in columns:
-        table.add_column(col, **kw)
-    for b in benches:
-        table.add_column(f"{_short(b)}\n×{sl.weights[b]:g}", justify="right")
-    arena_col = "lmarena_text" not in benches  # already a weighted column when the profile uses it
-    for col in ("License", "Context", *(("Arena",) if arena_col else ()), "tok/s"):
-        table.add_column(col, justify="right" if col != "License" else "left")
+    with_cost = any(e.cost or e.endpoint_cost for e in sl.entries)
+    shown = benches[:_columns_that_fit(width, benches, with_cost)]
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column("T", justify="right", no_wrap=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Model", overflow="fold", min_width=18, ratio=1)
+    table.add_column("Score±CI", justify="right", no_wrap=True)
+    for b in shown:
+        table.add_column(f"{_short(b)}\n×{sl.weights[b]:g}", justify="right", no_wrap=True)
+    table.add_column("Fits as", no_wrap=True)
+    table.add_column("tok/s", justify="right", no_wrap=True)
+    if with_cost:
+        table.add_column("$/Mtok", justify="right", no_wrap=True)
+    table.add_column("Lic", no_wrap=True)
     for e in sl.entries:
-        approx = "~" if e.approximate else ""
-        mem = f"{e.precision} {approx}{e.memory_total_bytes / 2**30:.1f} GiB" if e.memory_total_bytes else "API"
         half = (e.task_score_ci[1] - e.task_score_ci[0]) / 2
-        star = " [green]*[/]" if e.pareto else ""
-        table.add_row(
-            str(e.tier), str(e.rank), e.model + star, fmt_count(e.params_total), mem,
-            f"{e.task_score * 100:.1f} ± {half * 100:.1f}", *(_fmt_score(b, e) for b in benches),
-            e.license_class if e.license_class != "needs-review" else "[yellow]review[/]",
-            f"{e.context // 1024}k" if e.context else "?",
-            *((f"{e.arena_rating:.0f}" if e.arena_rating is not None else "-",) if arena_col else ()),
-            f"{e.decode_tokens_per_s:.0f}" if e.decode_tokens_per_s else "-",
-        )
+        star = ("[green]*[/]" if e.pareto else "") + ("[cyan]$[/]" if e.pareto_cost else "")
+        row = [str(e.tier), str(e.rank), e.model + (" " + star if star else ""),
+               f"{e.task_score * 100:.1f}±{half * 100:.1f}", *(_fmt_score(b, e) for b in shown), _fmt_fit(e),
+               f"{e.decode_tokens_per_s:.0f}" if e.decode_tokens_per_s else "-"]
+        if with_cost:
+            row.append(_fmt_cost(e))
+        row.append(_LICENSE_SHORT.get(e.license_class, e.license_class))
+        table.add_row(*row)
     console.print(table)
-    console.print(
-        f"[dim]Score: weighted mean of baseline-normalised scores x100 ({int((1 - sl.alpha) * 100)}% CI); "
-        "benchmark columns raw x100 (Arena: rating); * = Pareto frontier of score vs memory; ~ = approximate.[/]"
+    hidden = [b for b in benches if b not in shown]
+    legend = (
+        f"Score: weighted mean of baseline-normalised scores x100, whole profile ({int((1 - sl.alpha) * 100)}% CI). "
+        "Benchmarks raw x100 (arena: rating); p = predicted from the model's other scores; m = maker-reported; "
+        "* = Pareto frontier score vs memory; $ = score vs cost; ~ = approximate memory."
     )
+    if with_cost:
+        w = sl.workload
+        legend += (f" $/Mtok: per 1M output tokens (e = cheapest hosted endpoint); typical request "
+                   f"{w['prompt_tokens']:,} in / {w['output_tokens']:,} out.")
+    if hidden:
+        legend += f" Not shown at this width: {', '.join(hidden)} (--json has all)."
+    console.print(f"[dim]{legend}[/]")
     for line in _tier_lines(sl):
         console.print(f"  {line}")
     _render_why_not(sl)
     _render_caveats(sl)
 
 
-def _render_why_not(sl: Any) -> None:
+def why_not_groups(sl: Any) -> list[tuple[str, list[Any]]]:
+    """Excluded models grouped by their first reason, groups in the order the reasons matter."""
+    groups: dict[str, list[Any]] = {}
+    for x in sl.excluded:
+        groups.setdefault(x.kinds[0], []).append(x)
+    order = list(_KIND_WORDS)
+    return sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+
+
+def _short_reason(x: Any) -> str:
+    reason = x.reason
+    for cut in (", RTX", ", each of", " (--", ", not the maker"):
+        if cut in reason:
+            reason = reason[: reason.index(cut)]
+    return reason
+
+
+def _render_why_not(sl: Any, expand: str | None = None) -> None:
     if not sl.excluded:
         return
-    console.print("\n[bold]Why not[/] (stronger on this task, but excluded):")
-    shown = [x for x in sl.excluded if not set(x.kinds) & _POLICY_ONLY][:WHY_NOT_SHOWN]
-    for x in shown:
-        console.print(f"  {x.model} (score {x.task_score * 100:.1f}): {'; '.join(x.reasons)}")
-    rest = sl.excluded_total - len(shown)
-    if rest > 0:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(sl.excluded_by_kind.items(), key=lambda kv: -kv[1]))
-        console.print(f"  [dim]+ {rest} more excluded above the last shortlisted model (first reason: {counts})[/]")
+    last = sl.entries[-1].task_score * 100 if sl.entries else None
+    head = f"stronger on this task than #{len(sl.entries)} ({last:.1f})" if last is not None else "stronger"
+    console.print(f"\n[bold]Why not[/] ({head}, but excluded), by reason:")
+    for kind, members in why_not_groups(sl):
+        everything = expand in (kind, "all")
+        names = members if everything else members[:WHY_NOT_SHOWN]
+        parts = [f"{x.model} {x.task_score * 100:.1f}" + (f" ({_short_reason(x)})" if kind in ("fit", "license",
+                 "context", "evidence", "cost", "params") else "") for x in names if x.task_score is not None]
+        more = len(members) - len(names)
+        line = f"  [bold]{_KIND_WORDS.get(kind, kind)}[/] ({len(members)}): " + "; ".join(parts)
+        if more > 0:
+            line += f"; [dim]+{more} more (--why-not {kind})[/]"
+        console.print(line)
 
 
 def _render_caveats(sl: Any) -> None:
     lines = list(sl.caveats)
     for e in sl.entries:
         lines += [f"#{e.rank} {e.model}: {c}" for c in e.caveats
-                  if not c.startswith(("license conditions", "memory from an approximate"))]
+                  if not c.startswith(("license conditions", "memory from an approximate", "predicted, not"))]
     if lines:
         console.print("\n[bold]Caveats[/]")
         for line in lines:
@@ -177,14 +249,31 @@ def register(app: typer.Typer) -> None:
         max_params: Annotated[str | None, typer.Option("--max-params", help="Largest size, e.g. 14b.")] = None,
         family: Annotated[str | None, typer.Option("--family", help="Only this model family.")] = None,
         min_coverage: Annotated[
-            float | None, typer.Option("--min-coverage", help="Least weight share scored (default: half).")
+            float | None, typer.Option("--min-coverage", help="Least share of the weight measured, not predicted.")
         ] = None,
         min_bits: Annotated[float, typer.Option("--min-bits", help="Lowest weight precision tried.")] = 4.0,
-        include_merges: Annotated[bool, typer.Option("--include-merges", help="Keep merged/flagged rows.")] = False,
+        include_community: Annotated[bool, typer.Option(
+            "--include-community", "--include-merges",
+            help="Also rank community fine-tunes, merges and modified variants from imported leaderboards.")] = False,
         allow_unknown_license: Annotated[
             bool, typer.Option("--allow-unknown-license", help="Keep models whose license needs review.")
         ] = False,
-        include_api: Annotated[bool, typer.Option("--include-api", help="Keep API-only models.")] = False,
+        include_api: Annotated[bool, typer.Option("--include-api", help="Also rank API-only models.")] = False,
+        no_impute: Annotated[bool, typer.Option(
+            "--no-impute", help="Average only measured benchmarks (no prediction of missing ones).")] = False,
+        max_cost: Annotated[float | None, typer.Option(
+            "--max-cost-per-mtok", help="Most $ per 1M output tokens (API price or self-hosted).")] = None,
+        gpu_price: Annotated[float | None, typer.Option(
+            "--gpu-price", help="$ per hour per card (default: median on-demand list price).")] = None,
+        prompt_tokens: Annotated[int | None, typer.Option(
+            "--prompt-tokens", help="Typical prompt length for cost (default: the task's).")] = None,
+        output_tokens: Annotated[int | None, typer.Option(
+            "--output-tokens", help="Typical answer length for cost (default: the task's).")] = None,
+        hosted_file: Annotated[Path | None, typer.Option(
+            "--hosted-file", help="YAML of hosted models/prices that overrides the built-in table.")] = None,
+        why_not: Annotated[str | None, typer.Option(
+            "--why-not", help="List every excluded model of one reason (fit, license, community, ...) or 'all'.")
+        ] = None,
         db: DbOption = None,
         json_: JsonOption = False,
     ) -> None:
@@ -194,12 +283,18 @@ def register(app: typer.Typer) -> None:
             task=task, weights=weights, profile_file=profile_file, gpu=gpu, gpus=gpus, mode=mode,
             context=parse_tokens(context, "--context") or 4096, min_context=parse_tokens(min_context, "--min-context"),
             license=license_, allow_unknown_license=allow_unknown_license, include_api=include_api,
-            include_merges=include_merges, max_params_b=parse_params_b(max_params), family=family,
-            min_coverage=min_coverage, min_bits=min_bits, top=top, alpha=alpha, db=db,
+            include_community=include_community, max_params_b=parse_params_b(max_params), family=family,
+            min_coverage=min_coverage, min_bits=min_bits, top=top, alpha=alpha, db=db, impute=not no_impute,
+            max_cost_per_mtok=max_cost, gpu_price=gpu_price, prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens, hosted_file=hosted_file,
         )
+        if why_not is not None and why_not not in (*_KIND_WORDS, "all"):
+            raise BadInput(f"unknown --why-not reason '{why_not}'", f"use one of: {', '.join(_KIND_WORDS)}, all")
         result = pick(req)
         if json_:
             emit_json(result.to_dict())
+        elif why_not is not None:
+            _render_why_not(result, expand=why_not)
         else:
             render(result)
 

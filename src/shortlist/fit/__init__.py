@@ -2,11 +2,11 @@
 
 Public API (the `rank` package codes against these names):
 FitRequest, FitResult, MemoryBreakdown, estimate, best_fit, PRECISIONS, approximate_spec,
-precisions_at_least, DEFAULT_MIN_BITS.
+precisions_at_least, DEFAULT_MIN_BITS, serving_estimate.
 """
 
 from shortlist.fit.approx import approximate_spec
-from shortlist.fit.estimate import PRECISIONS, best_fit, estimate
+from shortlist.fit.estimate import PRECISIONS, best_fit, estimate, serving_estimate
 from shortlist.fit.formats import DEFAULT_MIN_BITS, precisions_at_least
 from shortlist.fit.schema import Basis, FitRequest, FitResult, MemoryBreakdown, Term
 
@@ -22,4 +22,5 @@ __all__ = [
     "best_fit",
     "estimate",
     "precisions_at_least",
+    "serving_estimate",
 ]

@@ -15,6 +15,7 @@ from shortlist.fit.speed import (
     decode_tokens_per_s,
     prefill_tokens_per_s,
     rule_of_thumb_params_b,
+    serving_tokens_per_s,
 )
 
 PRECISIONS: tuple[str, ...] = tuple(FORMATS)
@@ -201,3 +202,22 @@ def best_fit(req: FitRequest, precisions: Sequence[str] | None = None) -> FitRes
             smallest = (need, candidate)
     assert smallest is not None
     return estimate(smallest[1])
+
+
+SERVING_BATCH_CAP = 256  # vLLM's default max_num_seqs: more concurrent sequences are queued, not batched
+
+
+def serving_estimate(req: FitRequest, sequence_tokens: int) -> tuple[int, float, float]:
+    """(batch, aggregate decode tok/s, prefill tok/s) when serving requests of `sequence_tokens` each.
+
+    The batch is as many such sequences as fit beside the weights (capped at SERVING_BATCH_CAP); throughput
+    is the slower of the memory-bandwidth and compute bounds at that batch. This is what a busy server
+    sustains, the basis of a per-token self-hosting cost; one user alone sees decode_tokens_per_s instead.
+    """
+    req = validate(req.model_copy(update={"context": max(1, min(sequence_tokens, req.model.max_context))}))
+    p = make_plan(req)
+    budget = budget_bytes(req)
+    batch = _largest(lambda b: total_bytes(p, req.context, b) <= budget, SERVING_BATCH_CAP)
+    if batch == 0:
+        return 0, 0.0, 0.0
+    return batch, serving_tokens_per_s(p, req.context, batch), prefill_tokens_per_s(p, req.context)

@@ -69,3 +69,18 @@ def prefill_tokens_per_s(p: Plan, context: int) -> float:
     n = p.req.gpus if p.shards > 1 else 1
     achieved = tflops * 1e12 * MFU * n * (TP_SCALING if n > 1 else 1.0)
     return round(achieved / flops, 1)
+
+
+def decode_compute_bound_tokens_per_s(p: Plan) -> float:
+    """Aggregate decode ceiling once batching makes the step compute bound: 2 FLOPs per active param per token."""
+    gpu = p.req.gpu
+    tflops = gpu.fp8_tflops if (p.fmt.family == "fp8" and gpu.fp8_tflops) else gpu.bf16_tflops
+    n = p.req.gpus if p.shards > 1 else 1
+    achieved = tflops * 1e12 * MFU * n * (TP_SCALING if n > 1 else 1.0)
+    return achieved / (2 * active_params(p.model))
+
+
+def serving_tokens_per_s(p: Plan, context: int, batch: int) -> float:
+    """Aggregate decode tokens/s of `batch` concurrent sequences: the slower of memory and compute bounds."""
+    _, memory_bound = decode_tokens_per_s(p, context, batch)
+    return round(min(memory_bound, decode_compute_bound_tokens_per_s(p)), 1)

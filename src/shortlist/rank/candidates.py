@@ -49,7 +49,10 @@ def _license_facts(raw: str | None, cache: dict[str | None, tuple[Any, ...]]) ->
 
 
 def catalog_candidate(spec: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -> Candidate:
+    from shortlist.catalog.makers import maker_of_family
+
     lic_id, label, cls, conditions = _license_facts(spec.license, lic_cache)
+    maker = maker_of_family(spec.family)
     return Candidate(
         id=spec.id,
         params_total=spec.params_total,
@@ -61,7 +64,19 @@ def catalog_candidate(spec: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -
         license_conditions=conditions,
         context=spec.max_context,
         open_weights=bool(spec.open_weights) and lic_id not in _API_LICENSES,
+        maker=maker.name if maker else None,
+        release_date=str(spec.release_date) if spec.release_date else None,
         spec=spec,
+    )
+
+
+def hosted_candidate(h: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -> Candidate:
+    """An API-only model: no weights to fit; its context and price come from the hosted table."""
+    lic_id, label, cls, conditions = _license_facts(h.license, lic_cache)
+    return Candidate(
+        id=h.id, params_total=None, architecture=None, family=None, license_id=lic_id, license_label=label,
+        license_class=cls, license_conditions=conditions, context=h.context, open_weights=False, api=True,
+        maker=h.maker, release_date=str(h.release_date) if h.release_date else None, hosted=h,
     )
 
 
@@ -69,8 +84,12 @@ def leaderboard_candidate(name: str, lb: Any, lic_cache: dict[str | None, tuple[
     """A row known only from a leaderboard (lb is a LeaderboardModel, or None for a bare score name)."""
     raw_license = getattr(lb, "license", None)
     lic_id, label, cls, conditions = _license_facts(raw_license, lic_cache)
+    from shortlist.catalog.makers import community_reason
+
     params_b = getattr(lb, "params_b", None)
     params = int(params_b * 1e9) if params_b and params_b > 0 else None
+    community = community_reason(name, bool(getattr(lb, "is_official", False)),
+                                 bool(getattr(lb, "is_merged", False)), bool(getattr(lb, "is_flagged", False)))
     return Candidate(
         id=name,
         params_total=params,
@@ -85,17 +104,22 @@ def leaderboard_candidate(name: str, lb: Any, lic_cache: dict[str | None, tuple[
         is_merged=bool(getattr(lb, "is_merged", False)),
         is_flagged=bool(getattr(lb, "is_flagged", False)),
         approximate=True,
+        community=community,
     )
 
 
-def build_candidates(table: Any, models: Iterable[Any]) -> list[Candidate]:
-    """Every catalog model, plus every scored name the catalog does not know."""
+def build_candidates(table: Any, models: Iterable[Any], hosted: Iterable[Any] = ()) -> list[Candidate]:
+    """Every catalog model, every API-only hosted model, plus every scored name neither knows."""
     lic_cache: dict[str | None, tuple[Any, ...]] = {}
     out: list[Candidate] = []
     known: set[str] = set()
     for spec in models:
         out.append(catalog_candidate(spec, lic_cache))
         known.add(spec.id)
+    for h in hosted:
+        if h.access == "api" and h.id not in known:
+            out.append(hosted_candidate(h, lic_cache))
+            known.add(h.id)
     lb_models = table.leaderboard_models()
     for name in table.models():
         if name not in known:
@@ -117,6 +141,7 @@ class Fitter:
         if self.precisions == ():
             raise BadInput(f"no precision has at least {min_bits:g} bits per weight", "use --min-bits 16 or lower")
         self._cache: dict[Any, FitOutcome] = {}
+        self._serving: dict[Any, tuple[int, float, float]] = {}
         self.calls = 0
 
     def _request(self, spec: Any, context: int) -> Any:
@@ -152,6 +177,19 @@ class Fitter:
             decode_tokens_per_s=res.decode_tokens_per_s,
             approximate=approximate,
         )
+
+    def serving(self, c: Candidate, precision: str, sequence_tokens: int) -> tuple[int, float, float]:
+        """(batch, aggregate decode tok/s, prefill tok/s) serving requests of sequence_tokens on this hardware."""
+        from shortlist.fit import serving_estimate
+
+        key = ("serving", c.id, precision, sequence_tokens)
+        if key not in self._serving:
+            try:
+                self._serving[key] = serving_estimate(self._request(c.spec, sequence_tokens).model_copy(
+                    update={"precision": precision}), sequence_tokens)
+            except ShortlistError:
+                self._serving[key] = (0, 0.0, 0.0)
+        return self._serving[key]
 
     def __call__(self, c: Candidate) -> FitOutcome:
         if c.spec is not None:

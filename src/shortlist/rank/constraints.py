@@ -40,7 +40,12 @@ class Candidate:
     is_merged: bool = False
     is_flagged: bool = False
     approximate: bool = False  # architecture approximated from size (leaderboard-only model)
+    community: str | None = None  # why this is not a maker's own release (None: it is)
+    api: bool = False  # served only behind a hosted API (no weights to fit)
+    maker: str | None = None
+    release_date: str | None = None
     spec: Any = field(default=None, compare=False, repr=False)  # catalog ModelSpec, when known
+    hosted: Any = field(default=None, compare=False, repr=False)  # HostedModel, for API-only models
 
 
 @dataclass(frozen=True)
@@ -58,15 +63,27 @@ class FitOutcome:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What serving the model costs: a hosted list price, or rented cards divided by throughput."""
+
+    kind: str  # "api" | "self-hosted" | "endpoint" (an open model's pay-per-token endpoint)
+    usd_per_mtok_in: float | None
+    usd_per_mtok_out: float | None
+    usd_per_request: float | None  # the profile's typical request (prompt + output tokens)
+    basis: str
+
+
+@dataclass(frozen=True)
 class Constraints:
     license: str = "any"
     allow_unknown_license: bool = False
     min_context: int | None = None
     include_api: bool = False
-    include_merges: bool = False
+    include_community: bool = False
     max_params_b: float | None = None
     family: str | None = None
     min_coverage: float = 0.0
+    max_cost_per_mtok: float | None = None
     mode: str = "inference"
     context: int = 4096
     gpus: int = 1
@@ -76,7 +93,7 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Failure:
-    kind: str  # fit | context | license | merged | flagged | api | params | family | size | coverage
+    kind: str  # fit | size | license | context | api | community | params | family | evidence | coverage | cost
     reason: str
 
 
@@ -101,6 +118,9 @@ def static_failures(c: Candidate, k: Constraints) -> list[Failure]:
     out: list[Failure] = []
     if not c.open_weights and not k.include_api:
         out.append(Failure("api", "API-only model, no open weights (--include-api to include)"))
+    community = community_of(c)
+    if community and not k.include_community:
+        out.append(Failure("community", f"{community}, not the maker's release (--include-community to include)"))
     lic = _license(c, k)
     if lic:
         out.append(lic)
@@ -114,12 +134,30 @@ def static_failures(c: Candidate, k: Constraints) -> list[Failure]:
         out.append(Failure("params", f"{c.params_total / 1e9:.1f}B params > --max-params {k.max_params_b:g}B"))
     if k.family and not _in_family(c, k.family):
         out.append(Failure("family", f"family {c.family or 'unknown'} is not {k.family}"))
-    if not k.include_merges:
-        if c.is_merged:
-            out.append(Failure("merged", "merged model (--include-merges to include)"))
-        if c.is_flagged:
-            out.append(Failure("flagged", "flagged on the leaderboard (--include-merges to include)"))
     return out
+
+
+def cost_failure(cost: Cost | None, k: Constraints) -> Failure | None:
+    if k.max_cost_per_mtok is None:
+        return None
+    if cost is None or cost.usd_per_mtok_out is None:
+        return Failure("cost", f"cost unknown, --max-cost-per-mtok {k.max_cost_per_mtok:g} cannot be confirmed "
+                               "(give --gpu-price)")
+    if cost.usd_per_mtok_out > k.max_cost_per_mtok:
+        return Failure("cost", f"${cost.usd_per_mtok_out:.2f} per 1M output tokens ({cost.kind}) > "
+                               f"--max-cost-per-mtok {k.max_cost_per_mtok:g}")
+    return None
+
+
+def community_of(c: Candidate) -> str | None:
+    """Why a candidate is not a maker's own release; merged and flagged rows always count."""
+    if c.community:
+        return c.community
+    if c.is_flagged:
+        return "flagged on the leaderboard"
+    if c.is_merged:
+        return "merged model"
+    return None
 
 
 def _in_family(c: Candidate, family: str) -> bool:
@@ -144,6 +182,6 @@ def fit_failure(c: Candidate, fit: FitOutcome, k: Constraints) -> Failure | None
 
 def order(failures: list[Failure]) -> list[Failure]:
     """Hardware first: it is the constraint users can least negotiate, then license, then the rest."""
-    rank = {"fit": 0, "size": 1, "license": 2, "context": 3, "api": 4, "params": 5, "family": 6,
-            "merged": 7, "flagged": 8, "coverage": 9}
+    rank = {"fit": 0, "size": 1, "license": 2, "context": 3, "api": 4, "cost": 5, "params": 6, "family": 7,
+            "community": 8, "evidence": 9, "coverage": 10}
     return sorted(failures, key=lambda f: rank.get(f.kind, 99))

@@ -13,7 +13,7 @@ treats two models' scores as independent; paired tests on the same items (own ev
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from shortlist.stats import binomial_stderr, two_sided_p, z_for_level
@@ -36,13 +36,15 @@ def raw_stderr(value: float, stderr: float | None, n: int | None, scale: str) ->
 
 @dataclass(frozen=True)
 class TaskScore:
-    """A weighted mean over the benchmarks a model has; missing benchmarks are left out, never zero."""
+    """A weighted mean over the profile's benchmarks: measured ones, plus predicted ones when a factor
+    model fills the gaps; a benchmark neither measured nor predictable is left out, never zero."""
 
     score: float
     stderr: float
-    coverage: float  # share of the profile's weight present for this model
-    used: tuple[str, ...]
-    missing: tuple[str, ...]
+    coverage: float  # share of the profile's weight measured for this model
+    used: tuple[str, ...]  # measured
+    missing: tuple[str, ...]  # neither measured nor predicted
+    imputed: tuple[tuple[str, float, float], ...] = ()  # (benchmark, predicted normalised value, its sd)
 
     def ci(self, alpha: float = DEFAULT_ALPHA) -> tuple[float, float]:
         z = z_for_level(1.0 - alpha)
@@ -60,6 +62,42 @@ def task_score(parts: Mapping[str, tuple[float, float]], weights: Mapping[str, f
     se = math.sqrt(sum((weights[b] * parts[b][1]) ** 2 for b in used)) / wsum
     missing = tuple(b for b, w in weights.items() if w > 0 and b not in parts)
     return TaskScore(score=score, stderr=se, coverage=wsum / total, used=tuple(used), missing=missing)
+
+
+def imputed_task_score(
+    parts: Mapping[str, tuple[float, float]],
+    weights: Mapping[str, float],
+    predict: Callable[[Sequence[str]], tuple[Sequence[float], Sequence[Sequence[float]]]] | None,
+    predictable: frozenset[str] | set[str] = frozenset(),
+) -> TaskScore | None:
+    """The task score on the whole profile: measured parts plus predictions for the rest.
+
+    predict(targets) returns (means, covariance) of the targets' normalised values given the model's other
+    scores. The variance adds the measured errors and the prediction covariance (measured and predicted
+    errors are treated as independent: the prediction's own uncertainty dominates).
+    """
+    total = sum(w for w in weights.values() if w > 0)
+    measured = [b for b, w in weights.items() if w > 0 and b in parts]
+    gaps = [b for b, w in weights.items() if w > 0 and b not in parts]
+    targets = [b for b in gaps if b in predictable] if predict is not None else []
+    missing = tuple(b for b in gaps if b not in targets)
+    means: Sequence[float] = ()
+    cov: Sequence[Sequence[float]] = ()
+    if targets:
+        means, cov = predict(targets)  # type: ignore[misc]
+    wsum = sum(weights[b] for b in measured) + sum(weights[b] for b in targets)
+    if wsum <= 0 or total <= 0:
+        return None
+    score = (sum(weights[b] * parts[b][0] for b in measured)
+             + sum(weights[b] * m for b, m in zip(targets, means, strict=True))) / wsum
+    var = sum((weights[b] * parts[b][1]) ** 2 for b in measured)
+    for i, bi in enumerate(targets):
+        for j, bj in enumerate(targets):
+            var += weights[bi] * weights[bj] * cov[i][j]
+    imputed = tuple((b, float(means[i]), float(math.sqrt(max(cov[i][i], 0.0)))) for i, b in enumerate(targets))
+    coverage = sum(weights[b] for b in measured) / total
+    return TaskScore(score=score, stderr=math.sqrt(max(var, 0.0)) / wsum, coverage=coverage, used=tuple(measured),
+                     missing=missing, imputed=imputed)
 
 
 @dataclass(frozen=True)

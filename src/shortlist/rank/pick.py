@@ -1,27 +1,36 @@
-"""pick(): fit -> constraints -> coverage-aware task scores -> tiers, as one Shortlist.
+"""pick(): fit -> constraints -> task scores on equal footing -> tiers -> cost, as one Shortlist.
 
-Everything here is offline: the built-in catalog and scores, plus whatever the user imported into
-the store (leaderboard snapshots, own eval runs). A missing database file means built-in data only;
-`pick` never creates one.
+Everything here is offline: the built-in catalog, hosted-model table and scores, plus whatever the user
+imported into the store (leaderboard snapshots, own eval runs). A missing database file means built-in
+data only; `pick` never creates one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from shortlist import paths
 from shortlist.errors import BadInput
 from shortlist.rank.candidates import MIN_BITS, Fitter, build_candidates
-from shortlist.rank.constraints import LICENSE_USES, MODES, Constraints, gib
+from shortlist.rank.constraints import LICENSE_USES, MODES, Candidate, Constraints, Cost, FitOutcome, gib
+from shortlist.rank.cost import Workload, hosted_cost, self_hosted_cost
+from shortlist.rank.evidence import evidence_matrix, observations
+from shortlist.rank.impute import DEFAULT_RANK, INTERVAL_SCALE, FactorModel, fit_factor_model
 from shortlist.rank.noise import DEFAULT_ALPHA
 from shortlist.rank.profiles import Profile, get_profile, load_profile_file, parse_weights, profile_from_mapping
-from shortlist.rank.ranking import LOW_COVERAGE, rank
+from shortlist.rank.ranking import LOW_COVERAGE, MAX_TASK_STDERR, MIN_EVIDENCE, rank
 from shortlist.rank.result import Shortlist
 
 DEFAULT_TASK = "general-chat"
+# A benchmark joins the factor model once this many maker-released models have it: fewer cannot
+# estimate its loadings, and its missing cells then stay missing rather than guessed.
+MIN_MODELS_PER_BENCHMARK = 8
 
 
 @dataclass
@@ -37,15 +46,21 @@ class PickRequest:
     license: str = "any"
     allow_unknown_license: bool = False
     include_api: bool = False
-    include_merges: bool = False
+    include_community: bool = False
     max_params_b: float | None = None
     family: str | None = None
-    min_coverage: float | None = None  # None: half of the weight the score table can cover at all
+    min_coverage: float | None = None  # None: 0 with prediction on; half the coverable weight without it
     min_bits: float = MIN_BITS
     top: int = 10
     alpha: float = DEFAULT_ALPHA
     db: str | Path | None = None
     free_memory_bytes: int | None = None
+    impute: bool = True
+    max_cost_per_mtok: float | None = None
+    gpu_price: float | None = None  # $/h per card, replacing the built-in median
+    prompt_tokens: int | None = None  # typical request; None: the profile's
+    output_tokens: int | None = None
+    hosted_file: str | Path | None = None
 
 
 def resolve_profile(req: PickRequest) -> Profile:
@@ -78,6 +93,14 @@ def _validate(req: PickRequest) -> None:
         raise BadInput(f"--min-coverage must be between 0 and 1, got {req.min_coverage}")
     if req.max_params_b is not None and req.max_params_b <= 0:
         raise BadInput(f"--max-params must be positive, got {req.max_params_b}", "write it like 14b")
+    for name in ("max_cost_per_mtok", "gpu_price"):
+        value = getattr(req, name)
+        if value is not None and not (value > 0 and np.isfinite(value)):
+            raise BadInput(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+    for name in ("prompt_tokens", "output_tokens"):
+        value = getattr(req, name)
+        if value is not None and not 0 < value <= 10_000_000:
+            raise BadInput(f"--{name.replace('_', '-')} must be from 1 to 10M tokens, got {value}")
     if req.family:
         from shortlist.catalog.models import families
         from shortlist.names import normalize, suggest
@@ -90,11 +113,27 @@ def _validate(req: PickRequest) -> None:
             raise NotFound(f"unknown model family '{req.family}'", hint)
 
 
+def _check_context(req: PickRequest, hosted: list[Any]) -> None:
+    """A context no model supports is one line, not an empty table."""
+    from shortlist.catalog.loader import load_models
+
+    longest = max(load_models().values(), key=lambda m: m.max_context)
+    need = max(req.context, req.min_context or 0)
+    best_api = max((h for h in hosted if h.access == "api"), key=lambda h: h.context, default=None)
+    api_ok = req.include_api and best_api is not None and best_api.context >= need
+    if need > longest.max_context and not api_ok:
+        hint = f"the longest open-weight context is {longest.max_context:,} tokens ({longest.id})"
+        if best_api is not None:
+            hint += f"; the longest API context is {best_api.context:,} ({best_api.id}, --include-api)"
+        raise BadInput(f"no model supports a context of {need:,} tokens", hint)
+
+
 def open_scores(db: str | Path | None) -> Any:
     """Built-in scores, plus the store's when its file exists (pick never creates a database)."""
     from shortlist.catalog.scores import load_scores
 
     path = paths.db_path(db)
+    paths.check_db(path, paths.db_given_explicitly(db), reading=True)
     if not path.is_file():
         return load_scores(None)
     from shortlist.store import Store
@@ -106,39 +145,177 @@ def open_scores(db: str | Path | None) -> Any:
         store.close()
 
 
+def _official(c: Candidate) -> bool:
+    return c.community is None
+
+
+def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any]) -> tuple[
+        list[str], list[str], np.ndarray, np.ndarray]:
+    """The maker-released models' normalised scores: the matrix the factor model learns from."""
+    models = [c.id for c in candidates if _official(c)]
+    ev = [observations(table.for_model(m), specs) for m in models]
+    keep = [(m, e) for m, e in zip(models, ev, strict=True) if e]
+    counts = Counter(b for _, e in keep for b in e)
+    benches = [b for b in specs if counts[b] >= MIN_MODELS_PER_BENCHMARK]
+    values, errors = evidence_matrix([m for m, _ in keep], benches, [e for _, e in keep])
+    rows = ~np.all(np.isnan(values), axis=1)
+    return [m for (m, _), r in zip(keep, rows, strict=True) if r], benches, values[rows], errors[rows]
+
+
+def evidence_pool(db: str | Path | None = None) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """pool_matrix over the built-in data plus the store at `db` (for bench/imputation.py)."""
+    from shortlist.catalog.benchmarks import list_benchmarks
+    from shortlist.catalog.hosted import list_hosted
+    from shortlist.catalog.loader import load_models
+
+    table = open_scores(db)
+    candidates = build_candidates(table, load_models().values(), list_hosted())
+    return pool_matrix(table, candidates, {b.id: b for b in list_benchmarks()})
+
+
+@lru_cache(maxsize=4)
+def _fitted(key: bytes, benches: tuple[str, ...], values: bytes, errors: bytes, shape: tuple[int, int]) -> FactorModel:
+    y = np.frombuffer(values).reshape(shape)
+    s = np.frombuffer(errors).reshape(shape)
+    return fit_factor_model(benches, y, s, rank=DEFAULT_RANK, interval_scale=INTERVAL_SCALE)
+
+
+def factor_model_for(table: Any, candidates: list[Candidate], specs: dict[str, Any]) -> FactorModel | None:
+    """The factor model fitted on this score table's maker releases (cached per identical matrix)."""
+    _, benches, y, s = pool_matrix(table, candidates, specs)
+    if not benches or len(y) < 2 * MIN_MODELS_PER_BENCHMARK:
+        return None
+    import hashlib
+
+    key = hashlib.sha1(y.tobytes() + s.tobytes() + "|".join(benches).encode()).digest()
+    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), y.shape)
+
+
+class Coster:
+    """Cost per request for one shortlist: hosted list prices, or rented cards / serving throughput."""
+
+    def __init__(self, fitter: Fitter, device: Any, count: int, work: Workload, gpu_price: float | None,
+                 hosted_file: str | Path | None) -> None:
+        from shortlist.catalog.prices import hourly_price
+
+        self.fitter, self.count, self.work, self.hosted_file = fitter, count, work, hosted_file
+        self.price = hourly_price(device.id, gpu_price)
+
+    def __call__(self, c: Candidate, fit: FitOutcome | None) -> Cost | None:
+        if c.api and c.hosted is not None:
+            return hosted_cost(c.hosted, self.work)
+        if fit is None or not fit.fits or fit.precision is None or c.spec is None or self.price is None:
+            return None
+        batch, decode, prefill = self.fitter.serving(c, fit.precision, self.work.sequence_tokens)
+        if batch == 0:
+            return None
+        return self_hosted_cost(self.price.usd_per_hour, self.count, decode, prefill, batch, self.work,
+                                self.price.basis)
+
+    def endpoint(self, model_id: str) -> Cost | None:
+        from shortlist.catalog.hosted import endpoints_for
+
+        found = endpoints_for(model_id, self.hosted_file)
+        return hosted_cost(found[0], self.work) if found else None
+
+
 def pick(req: PickRequest) -> Shortlist:
     """The shortlist for one task on one machine; see docs/ranking-method.md for the method."""
     _validate(req)
     profile = resolve_profile(req)
+    from shortlist.catalog.benchmarks import list_benchmarks
     from shortlist.catalog.gpus import choose_device
+    from shortlist.catalog.hosted import load_hosted
+    from shortlist.catalog.loader import load_models
 
+    hosted = list(load_hosted(req.hosted_file).values())
+    _check_context(req, hosted)
     device, count, chosen = choose_device(req.gpu, req.gpus)
     # The fit layer budgets per card (the busiest one when sharded), so the sentences do too.
     label = f"each of {count}x {device.id}" if count > 1 else device.id
     usable = device.usable_bytes
     if req.free_memory_bytes is not None:
         usable = min(usable, req.free_memory_bytes)
-    from shortlist.catalog.benchmarks import list_benchmarks
-    from shortlist.catalog.loader import load_models
 
     table = open_scores(req.db)
     present = table.benchmarks()
+    specs = {b.id: b for b in list_benchmarks()}
+    candidates = build_candidates(table, load_models().values(), hosted)
+    model = factor_model_for(table, candidates, specs) if req.impute else None
     available = sum(profile.share(b) for b in present if b in profile.weights)
-    min_coverage = LOW_COVERAGE * available if req.min_coverage is None else req.min_coverage
+    if req.min_coverage is not None:
+        min_coverage = req.min_coverage
+    else:
+        min_coverage = 0.0 if model is not None else LOW_COVERAGE * available
     k = Constraints(
         license=req.license, allow_unknown_license=req.allow_unknown_license, min_context=req.min_context,
-        include_api=req.include_api, include_merges=req.include_merges, max_params_b=req.max_params_b,
-        family=req.family, min_coverage=min_coverage, mode=req.mode, context=req.context, gpus=count,
-        device_label=label, device_memory_bytes=usable,
+        include_api=req.include_api, include_community=req.include_community, max_params_b=req.max_params_b,
+        family=req.family, min_coverage=min_coverage, max_cost_per_mtok=req.max_cost_per_mtok, mode=req.mode,
+        context=req.context, gpus=count, device_label=label, device_memory_bytes=usable,
     )
-    candidates = build_candidates(table, load_models().values())
-    benchmarks = {b.id: b for b in list_benchmarks()}
+    work = Workload(req.prompt_tokens or profile.prompt_tokens, req.output_tokens or profile.output_tokens)
     fitter = Fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
-    ranked = rank(candidates, table.for_model, benchmarks, profile, k, fitter, top=req.top, alpha=req.alpha,
-                  low_coverage=LOW_COVERAGE * available)
+    coster = Coster(fitter, device, count, work, req.gpu_price, req.hosted_file)
+    ranked = rank(candidates, table.for_model, specs, profile, k, fitter, top=req.top, alpha=req.alpha,
+                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster)
+    for e in ranked.entries:
+        if e.access == "open-weights" and (e.cost is None or req.include_api):
+            e.endpoint_cost = coster.endpoint(e.model)
 
+    caveats = _caveats(req, profile, present, ranked, model, min_coverage, candidates)
+    by_kind = Counter(x.kinds[0] for x in ranked.excluded)
+    return Shortlist(
+        task=profile.id,
+        task_name=profile.name,
+        profile_source=profile.source,
+        weights=dict(profile.weights),
+        reasons=dict(profile.reasons),
+        constraints={
+            "license": req.license, "allow_unknown_license": req.allow_unknown_license, "mode": req.mode,
+            "context": req.context, "min_context": req.min_context, "gpus": count,
+            "include_api": req.include_api, "include_community": req.include_community,
+            "max_params_b": req.max_params_b, "family": req.family, "min_coverage": round(min_coverage, 4),
+            "min_bits": req.min_bits, "max_cost_per_mtok": req.max_cost_per_mtok, "top": req.top,
+            "impute": req.impute,
+        },
+        device={"name": device.id, "count": count, "chosen_by": chosen, "memory_bytes": usable,
+                "memory": gib(usable), "kind": device.kind,
+                "usd_per_hour": coster.price.usd_per_hour if coster.price else None,
+                "price_basis": coster.price.basis if coster.price else None},
+        alpha=req.alpha,
+        entries=ranked.entries,
+        excluded=ranked.excluded,
+        excluded_total=len(ranked.excluded),
+        excluded_by_kind=dict(by_kind),
+        candidates_scored=ranked.scored,
+        candidates_unscored=ranked.unscored,
+        caveats=caveats,
+        workload={"prompt_tokens": work.prompt_tokens, "output_tokens": work.output_tokens,
+                  "basis": "given" if req.prompt_tokens or req.output_tokens else
+                  (profile.workload_reason or "default typical request")},
+        method=_method(model),
+    )
+
+
+def _method(model: FactorModel | None) -> dict[str, Any]:
+    if model is None:
+        return {"imputation": None}
+    return {
+        "imputation": {
+            "model": "factor analysis (EM) over maker-released models' normalised scores",
+            "rank": model.rank, "benchmarks": list(model.benchmarks),
+            "models_per_benchmark": {b: int(n) for b, n in zip(model.benchmarks, model.observed_models, strict=True)},
+            "interval_scale": model.interval_scale,
+            "min_evidence": MIN_EVIDENCE, "max_task_stderr": MAX_TASK_STDERR,
+        },
+    }
+
+
+def _caveats(req: PickRequest, profile: Profile, present: set[str], ranked: Any, model: FactorModel | None,
+             min_coverage: float, candidates: list[Candidate]) -> list[str]:
     caveats: list[str] = []
-    unused = [b for b, w in profile.weights.items() if w > 0 and b not in present]
+    predictable = set(model.benchmarks) if model else set()
+    unused = [b for b, w in profile.weights.items() if w > 0 and b not in present and b not in predictable]
     if unused:
         share = sum(profile.share(b) for b in unused)
         caveats.append(
@@ -151,40 +328,22 @@ def pick(req: PickRequest) -> Shortlist:
             f"#1-#{len(tier1)} are statistically tied at alpha={req.alpha:g}: choose among them with your "
             "own evals (`shortlist eval`), not by rank"
         )
-    thin = sum(1 for x in ranked.excluded if "coverage" in x.kinds)
+    imputed = sum(1 for e in ranked.entries if e.imputed)
+    if imputed:
+        caveats.append(f"{imputed} of {len(ranked.entries)} shortlisted models have benchmarks predicted from their "
+                       "other scores (marked; their intervals include the prediction error)")
+    thin = sum(1 for x in ranked.excluded if x.kinds[0] in ("coverage", "evidence"))
     if thin:
-        caveats.append(
-            f"{thin} higher-scoring model(s) have scores for under {min_coverage:.0%} of the weight and are not "
-            "ranked (see why not; --min-coverage 0 ranks them, flagged)"
-        )
+        caveats.append(f"{thin} higher-scoring model(s) have too little evidence to rank (see why not)")
+    community = sum(1 for x in ranked.excluded if "community" in x.kinds)
+    if community:
+        caveats.append(f"{community} community model(s) (fine-tunes, merges, modified variants) scored higher and are "
+                       "left out by default (--include-community)")
     if any(e.approximate for e in ranked.entries):
         caveats.append("memory for leaderboard-only models comes from an approximate architecture (marked ~)")
     if len(ranked.entries) < req.top:
         caveats.append(f"only {len(ranked.entries)} model(s) pass the constraints")
-
-    by_kind = Counter(x.kinds[0] for x in ranked.excluded)
-    return Shortlist(
-        task=profile.id,
-        task_name=profile.name,
-        profile_source=profile.source,
-        weights=dict(profile.weights),
-        reasons=dict(profile.reasons),
-        constraints={
-            "license": req.license, "allow_unknown_license": req.allow_unknown_license, "mode": req.mode,
-            "context": req.context, "min_context": req.min_context, "gpus": count,
-            "include_api": req.include_api, "include_merges": req.include_merges,
-            "max_params_b": req.max_params_b, "family": req.family, "min_coverage": round(min_coverage, 4),
-            "min_bits": req.min_bits,
-            "top": req.top,
-        },
-        device={"name": device.id, "count": count, "chosen_by": chosen, "memory_bytes": usable,
-                "memory": gib(usable), "kind": device.kind},
-        alpha=req.alpha,
-        entries=ranked.entries,
-        excluded=ranked.excluded,
-        excluded_total=len(ranked.excluded),
-        excluded_by_kind=dict(by_kind),
-        candidates_scored=ranked.scored,
-        candidates_unscored=ranked.unscored,
-        caveats=caveats,
-    )
+    dates = sorted(e.release_date for e in ranked.entries if e.release_date)
+    if dates and dates[-1] < "2025-01-01":
+        caveats.append(f"the newest shortlisted model was released {dates[-1]}: newer models may lack evidence here")
+    return caveats

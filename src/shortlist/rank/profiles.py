@@ -19,6 +19,8 @@ from shortlist import names
 from shortlist.errors import BadInput, NotFound
 
 BenchmarkResolver = Callable[[str], str]
+DEFAULT_PROMPT_TOKENS = 1000
+DEFAULT_OUTPUT_TOKENS = 300
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Profile:
     description: str = ""
     aliases: tuple[str, ...] = ()
     source: str = "builtin"  # "builtin", a file path, or "--weights"
+    prompt_tokens: int = DEFAULT_PROMPT_TOKENS  # a typical request of this task, for latency and cost
+    output_tokens: int = DEFAULT_OUTPUT_TOKENS
+    workload_reason: str = ""
 
     def share(self, benchmark: str) -> float:
         total = sum(self.weights.values())
@@ -75,10 +80,11 @@ def profile_from_mapping(
     """Validate one profile document: {id, name, description, aliases, weights: {bench: w | {weight, reason}}}."""
     if not isinstance(raw, dict):
         raise BadInput(f"{source}: a profile must be a mapping with a 'weights' key", "see docs/ranking-method.md")
-    unknown = set(raw) - {"id", "name", "description", "aliases", "weights"}
+    unknown = set(raw) - {"id", "name", "description", "aliases", "weights", "workload"}
     if unknown:
         keys = ", ".join(sorted(unknown))
-        raise BadInput(f"{source}: unknown key(s) {keys}", "allowed: id, name, description, aliases, weights")
+        raise BadInput(f"{source}: unknown key(s) {keys}",
+                       "allowed: id, name, description, aliases, weights, workload")
     weights_raw = raw.get("weights")
     if not isinstance(weights_raw, dict) or not weights_raw:
         raise BadInput(
@@ -107,6 +113,7 @@ def profile_from_mapping(
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list):
         raise BadInput(f"{source}: 'aliases' must be a list", "e.g. aliases: [support]")
+    prompt, output, why = _workload(raw.get("workload"), source)
     pid = str(raw.get("id") or default_id)
     return Profile(
         id=pid,
@@ -116,7 +123,26 @@ def profile_from_mapping(
         description=" ".join(str(raw.get("description") or "").split()),
         aliases=tuple(str(a) for a in aliases),
         source=source,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        workload_reason=why,
     )
+
+
+def _workload(raw: Any, source: str) -> tuple[int, int, str]:
+    """workload: {prompt_tokens, output_tokens, reason} -> the typical request, validated."""
+    if raw is None:
+        return DEFAULT_PROMPT_TOKENS, DEFAULT_OUTPUT_TOKENS, ""
+    if not isinstance(raw, dict) or set(raw) - {"prompt_tokens", "output_tokens", "reason"}:
+        raise BadInput(f"{source}: 'workload' must be {{prompt_tokens, output_tokens, reason}}",
+                       "e.g. workload: {prompt_tokens: 1500, output_tokens: 300}")
+    out = []
+    for key, default in (("prompt_tokens", DEFAULT_PROMPT_TOKENS), ("output_tokens", DEFAULT_OUTPUT_TOKENS)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 10_000_000:
+            raise BadInput(f"{source}: workload.{key} must be a whole number of tokens from 1 to 10M, got {value!r}")
+        out.append(value)
+    return out[0], out[1], str(raw.get("reason") or "")
 
 
 @cache

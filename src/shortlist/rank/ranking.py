@@ -1,19 +1,35 @@
-"""The ranking core over plain inputs: task scores, constraints walked best-first, tiers, frontier.
+"""The ranking core over plain inputs: task scores on equal footing, constraints walked best-first, tiers.
 
-Candidates are scored first (cheap arithmetic for every scored model), then walked from the best
-task score down; constraints, including the memory fit, are checked only for the models the walk
-reaches, and the walk stops once `top` models pass. Every excluded model it passes on the way scored
-above the last shortlisted one, which is what "why not" needs.
+Every candidate is scored first (point estimates only; cheap, vectorised when a factor model predicts the
+benchmarks a model lacks), then walked from the best task score down. Full scores with errors,
+constraints, the memory fit and the cost are computed only for the models the walk reaches; the walk stops
+once `top` models pass. Every excluded model it passes on the way scored above the last shortlisted one,
+which is what "why not" needs.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
-from shortlist.rank.constraints import Candidate, Constraints, Failure, FitOutcome, fit_failure, order, static_failures
-from shortlist.rank.noise import DEFAULT_ALPHA, TaskScore, assign_tiers, raw_stderr, task_score
+import numpy as np
+
+from shortlist.rank.constraints import (
+    Candidate,
+    Constraints,
+    Cost,
+    Failure,
+    FitOutcome,
+    community_of,
+    cost_failure,
+    fit_failure,
+    order,
+    static_failures,
+)
+from shortlist.rank.evidence import BenchmarkLike, ScoreLike, evidence_of
+from shortlist.rank.impute import FactorModel, Observation
+from shortlist.rank.noise import DEFAULT_ALPHA, TaskScore, assign_tiers, imputed_task_score, raw_stderr
 from shortlist.rank.normalize import normalize, normalize_stderr
 from shortlist.rank.pareto import pareto_flags
 from shortlist.rank.profiles import Profile
@@ -22,28 +38,18 @@ from shortlist.rank.result import Entry, Excluded, ScoreUsed
 LOW_COVERAGE = 0.5
 # Raw scores at which a benchmark is near its ceiling: differences there are mostly noise and
 # contamination (test items seen in training) becomes the likelier explanation of a top score.
-SATURATION = {"gsm8k": 0.90, "mmlu": 0.85, "hellaswag": 0.90, "arc_challenge": 0.90, "winogrande": 0.90}
-FULL_REASONS = 30  # the strongest excluded models get every failed constraint, fit included
-# Filters of policy rather than hardware or license: models failing them skip the memory estimate.
-POLICY_KINDS = frozenset({"merged", "flagged", "api", "coverage"})
-
-
-class ScoreLike(Protocol):
-    value: float
-    stderr: float | None
-    n: int | None
-    source: str
-    source_date: str
-
-
-class BenchmarkLike(Protocol):
-    id: str
-    n_items: int | None
-    random_baseline: float
-    scale: str
-
+SATURATION = {"gsm8k": 0.90, "mmlu": 0.85, "hellaswag": 0.90, "arc_challenge": 0.90, "winogrande": 0.90,
+              "math_500": 0.95, "humaneval": 0.92}
+FULL_REASONS = 40  # the strongest excluded models get every failed constraint, fit included
+# Filters of policy rather than hardware or license: models failing only these skip the memory estimate.
+POLICY_KINDS = frozenset({"community", "api", "coverage", "evidence"})
+# Too little evidence to predict from: fewer measured benchmarks than this (among those the factor model
+# knows), or a task score whose standard error exceeds MAX_TASK_STDERR (normalised) once predicted.
+MIN_EVIDENCE = 2
+MAX_TASK_STDERR = 0.08
 
 FitFn = Callable[[Candidate], FitOutcome]
+CostFn = Callable[[Candidate, FitOutcome | None], Cost | None]
 
 
 @dataclass
@@ -52,6 +58,12 @@ class Ranked:
     excluded: list[Excluded]
     scored: int
     unscored: int
+
+
+def _plain(score: ScoreLike, spec: BenchmarkLike) -> tuple[float, float]:
+    """(normalised value, normalised stderr) of one score, as evidence_of computes them, without the record."""
+    e = evidence_of(score, spec)
+    return e.normalized, e.normalized_stderr
 
 
 def score_parts(
@@ -65,31 +77,127 @@ def score_parts(
         spec = benchmarks.get(bench)
         if s is None or spec is None or w <= 0:
             continue
-        se, basis = raw_stderr(s.value, s.stderr, s.n or spec.n_items, spec.scale)
-        norm = normalize(s.value, spec.scale, spec.random_baseline)
-        nse = normalize_stderr(s.value, se, spec.scale, spec.random_baseline)
-        parts[bench] = (norm, nse)
-        used[bench] = ScoreUsed(bench, s.value, se, basis, norm, s.source, getattr(s, "source_date", None))
+        e = evidence_of(s, spec)
+        parts[bench] = (e.normalized, e.normalized_stderr)
+        used[bench] = ScoreUsed(bench, s.value, e.raw_stderr, e.stderr_basis, e.normalized, s.source, e.source_date,
+                                setting=e.setting, maker_reported=e.maker_reported)
     return parts, used
+
+
+def _imputed_used(ts: TaskScore, benchmarks: Mapping[str, BenchmarkLike]) -> dict[str, ScoreUsed]:
+    out: dict[str, ScoreUsed] = {}
+    for bench, mean, sd in ts.imputed:
+        spec = benchmarks[bench]
+        raw = _denormalize(mean, spec)
+        raw_sd = abs(_denormalize(mean + sd, spec) - raw)
+        out[bench] = ScoreUsed(bench, raw, raw_sd, "prediction interval (factor model)", mean,
+                               "predicted from this model's other scores", None, imputed=True)
+    return out
+
+
+def _denormalize(value: float, spec: BenchmarkLike) -> float:
+    """The raw score that normalises to `value` (inverse of rank.normalize)."""
+    if spec.scale == "elo":
+        ref = getattr(spec, "reference_rating", None) or 1200.0
+        p = min(max(value, 1e-6), 1 - 1e-6)
+        return ref + 400.0 * math.log10(p / (1.0 - p))
+    return spec.random_baseline + value * (1.0 - spec.random_baseline)
+
+
+class Scorer:
+    """Task scores for candidates, with the factor model filling benchmarks a model lacks (when given)."""
+
+    def __init__(self, scores_of: Callable[[str], Mapping[str, ScoreLike]], benchmarks: Mapping[str, BenchmarkLike],
+                 profile: Profile, model: FactorModel | None) -> None:
+        self.scores_of, self.benchmarks, self.profile, self.model = scores_of, benchmarks, profile, model
+        self.weights = {b: w for b, w in profile.weights.items() if w > 0 and b in benchmarks}
+        self.known = frozenset(model.benchmarks) if model else frozenset()
+
+    def observations(self, scores: Mapping[str, ScoreLike]) -> dict[str, tuple[float, float]]:
+        """Every registry benchmark of one model as (normalised value, stderr)."""
+        out = {}
+        for bench, s in scores.items():
+            spec = self.benchmarks.get(bench)
+            if spec is not None:
+                out[bench] = _plain(s, spec)
+        return out
+
+    def points(self, candidates: list[Candidate]) -> list[tuple[float, float, Candidate]]:
+        """(point estimate, measured weight, candidate) for every candidate with any usable evidence."""
+        obs = [self.observations(self.scores_of(c.id)) for c in candidates]
+        pred = None
+        if self.model is not None and candidates:
+            cols = {b: i for i, b in enumerate(self.model.benchmarks)}
+            y = np.full((len(candidates), len(cols)), np.nan)
+            s = np.full_like(y, np.nan)
+            for r, o in enumerate(obs):
+                for b, (v, e) in o.items():
+                    i = cols.get(b)
+                    if i is not None:
+                        y[r, i], s[r, i] = v, e
+            has = (~np.isnan(y)).sum(axis=1)
+            mean, _ = self.model.predict_batch(y, s)
+            pred = (cols, mean, has)
+        out = []
+        for r, (c, o) in enumerate(zip(candidates, obs, strict=True)):
+            num = den = measured = 0.0
+            for bench, w in self.weights.items():
+                if bench in o:
+                    num += w * o[bench][0]
+                    den += w
+                    measured += w
+                elif pred is not None and bench in pred[0] and pred[2][r] > 0:
+                    num += w * float(pred[1][r, pred[0][bench]])
+                    den += w
+            if den > 0 and (measured > 0 or (pred is not None and pred[2][r] > 0)):
+                out.append((num / den, measured, c))
+        return out
+
+    def full(self, scores: Mapping[str, ScoreLike]) -> tuple[TaskScore | None, dict[str, ScoreUsed], int]:
+        """The task score with its error, the scores shown for it, and how many benchmarks the model has."""
+        parts, used = score_parts(scores, self.weights, self.benchmarks)
+        obs = self.observations(scores)
+        known = [b for b in obs if b in self.known]
+        predict = None
+        if self.model is not None and known:
+            model = self.model
+            observed = {b: Observation(*obs[b]) for b in known}
+
+            def predict(targets: list[str]) -> tuple[list[float], list[list[float]]]:
+                pr = model.predict(observed, targets)
+                return pr.mean.tolist(), pr.cov.tolist()
+
+        ts = imputed_task_score(parts, self.weights, predict, self.known)
+        if ts is not None:
+            used.update(_imputed_used(ts, self.benchmarks))
+        return ts, used, len(known)
 
 
 def _caveats(
     c: Candidate, ts: TaskScore, used: Mapping[str, ScoreUsed], fit: FitOutcome | None, low_coverage: float
 ) -> list[str]:
     out: list[str] = []
-    if ts.coverage < low_coverage:
+    if ts.imputed:
+        names = ", ".join(b for b, _, _ in ts.imputed)
+        out.append(f"predicted, not measured: {names} ({1 - ts.coverage:.0%} of the weight, from its other scores)")
+    elif ts.coverage < low_coverage:
         out.append(
             f"low coverage: {len(ts.used)} of {len(ts.used) + len(ts.missing)} benchmarks "
             f"({ts.coverage:.0%} of the weight); missing {', '.join(ts.missing)}"
         )
+    if ts.missing and ts.imputed:
+        out.append(f"no evidence and no prediction for {', '.join(ts.missing)}; left out of the score")
+    makers = sorted(b for b, s in used.items() if s.maker_reported)
+    if makers:
+        out.append(f"maker-reported (not independently measured): {', '.join(makers)}")
     for bench, limit in SATURATION.items():
         s = used.get(bench)
-        if s is not None and s.value >= limit:
+        if s is not None and not s.imputed and s.value >= limit:
             out.append(f"{bench} {s.value:.2f} is near saturation: possible contamination, differences are noise")
-    if c.is_flagged:
-        out.append("flagged on the leaderboard (contamination or metadata dispute)")
-    if c.is_merged:
-        out.append("merged model: merges can inherit contamination from their parents")
+    community = community_of(c)
+    if community:
+        out.append(f"community model: {community}; merges can inherit contamination from their parents"
+                   if c.is_merged else f"community model: {community}")
     if c.approximate or (fit is not None and fit.approximate):
         out.append("memory from an approximate architecture (leaderboard-only model, size from the leaderboard)")
     if c.license_conditions:
@@ -99,17 +207,37 @@ def _caveats(
     return out
 
 
-def _exclusion(c: Candidate, ts: TaskScore, failures: list[Failure]) -> Excluded:
+def _exclusion(c: Candidate, score: float | None, coverage: float | None, failures: list[Failure],
+               stderr: float | None = None) -> Excluded:
     ordered = order(failures)
     return Excluded(
         model=c.id,
-        task_score=ts.score,
-        coverage=ts.coverage,
+        task_score=score,
+        coverage=coverage,
         reason=ordered[0].reason,
         reasons=[f.reason for f in ordered],
         kinds=[f.kind for f in ordered],
         params_total=c.params_total,
+        task_score_stderr=stderr,
     )
+
+
+def _evidence_failure(ts: TaskScore, n_known: int, min_coverage: float, imputing: bool) -> Failure | None:
+    if not imputing:
+        if ts.coverage < min_coverage:
+            return Failure("coverage", f"thin evidence: scores for {ts.coverage:.0%} of the weight, under "
+                                       f"{min_coverage:.0%} (--min-coverage 0 to rank it)")
+        return None
+    if ts.coverage < min_coverage:
+        return Failure("coverage", f"measured share {ts.coverage:.0%} of the weight, under --min-coverage "
+                                   f"{min_coverage:.0%}")
+    if ts.imputed and n_known < MIN_EVIDENCE:
+        return Failure("evidence", f"too little evidence: {n_known} benchmark(s) to predict "
+                                   f"{len(ts.imputed)} from (needs {MIN_EVIDENCE})")
+    if ts.stderr > MAX_TASK_STDERR:
+        return Failure("evidence", f"too little evidence: task score uncertain by ±{1.96 * ts.stderr * 100:.0f} "
+                                   f"points once predicted (over ±{1.96 * MAX_TASK_STDERR * 100:.0f})")
+    return None
 
 
 def rank(
@@ -122,53 +250,56 @@ def rank(
     top: int = 10,
     alpha: float = DEFAULT_ALPHA,
     low_coverage: float = LOW_COVERAGE,
+    factor_model: FactorModel | None = None,
+    cost_fn: CostFn | None = None,
 ) -> Ranked:
-    """Shortlist the `top` best-scoring candidates that pass; low_coverage is where the caveat starts."""
-    weights = profile.weights
-    plan = [(b, w, benchmarks[b].scale, benchmarks[b].random_baseline) for b, w in weights.items()
-            if w > 0 and b in benchmarks]
-    # Pass 1, over every scored model: the point estimate only, which is all the ordering needs.
-    order_keys: list[tuple[float, float, str, Candidate]] = []
-    unscored = 0
-    for c in candidates:
-        scores = scores_of(c.id)
-        num = den = 0.0
-        if scores:
-            for bench, w, scale, baseline in plan:
-                s = scores.get(bench)
-                if s is not None:
-                    num += w * normalize(s.value, scale, baseline)
-                    den += w
-        if den <= 0:
-            unscored += 1
-            continue
-        order_keys.append((-num / den, -den, c.id, c))
-    order_keys.sort(key=lambda t: t[:3])
+    """Shortlist the `top` best-scoring candidates that pass; low_coverage is where the caveat starts.
 
-    # Pass 2, walked best first: full scores with errors, constraints and the fit, until `top` pass.
+    With a factor model every candidate is scored on the whole profile (missing benchmarks predicted);
+    without one the score averages the measured benchmarks only, as shortlist 0.1 did.
+    """
+    cands = list(candidates)
+    scorer = Scorer(scores_of, benchmarks, profile, factor_model)
+    points = scorer.points(cands)
+    unscored = len(cands) - len(points)
+    points.sort(key=lambda t: (-t[0], -t[1], t[2].id))
+
     entries: list[Entry] = []
     excluded: list[Excluded] = []
-    for *_, c in order_keys:
+    for point, measured, c in points:
         if len(entries) >= top:
             break
-        scores = scores_of(c.id)
-        parts, used = score_parts(scores, weights, benchmarks)
-        ts = task_score(parts, weights)
-        assert ts is not None
         failures = static_failures(c, constraints)
-        if ts.coverage < constraints.min_coverage:
-            why = (f"thin evidence: scores for {ts.coverage:.0%} of the weight, under {constraints.min_coverage:.0%} "
-                   "(--min-coverage 0 to rank it)")
-            failures.append(Failure("coverage", why))
+        if len(excluded) >= FULL_REASONS and any(f.kind in POLICY_KINDS for f in failures):
+            # Far down a long list of policy exclusions (thousands of community rows after a leaderboard
+            # import): the point estimate is enough to say where it stood.
+            total = sum(scorer.weights.values())
+            excluded.append(_exclusion(c, point, measured / total if total else None, failures))
+            continue
+        scores = scores_of(c.id)
+        ts, used, n_known = scorer.full(scores)
+        if ts is None:
+            continue
+        thin = _evidence_failure(ts, n_known, constraints.min_coverage, factor_model is not None)
+        if thin:
+            failures.append(thin)
         fit: FitOutcome | None = None
         policy = any(f.kind in POLICY_KINDS for f in failures)
-        if c.open_weights and (not policy or len(excluded) < FULL_REASONS):
+        if c.open_weights and not c.api and (not policy or len(excluded) < FULL_REASONS):
             fit = fit_fn(c)
             bad = fit_failure(c, fit, constraints)
             if bad:
                 failures.append(bad)
+        elif c.api and c.context is not None and c.context < constraints.context:
+            failures.append(Failure("context", f"context {c.context:,} tokens < --context {constraints.context:,}"))
+        cost = None
+        if cost_fn is not None and not failures:
+            cost = cost_fn(c, fit)
+            bad_cost = cost_failure(cost, constraints)
+            if bad_cost:
+                failures.append(bad_cost)
         if failures:
-            excluded.append(_exclusion(c, ts, failures))
+            excluded.append(_exclusion(c, ts.score, ts.coverage, failures, ts.stderr))
             continue
         entries.append(
             Entry(
@@ -192,12 +323,21 @@ def rank(
                 approximate=c.approximate or bool(fit and fit.approximate),
                 arena_rating=getattr(scores.get("lmarena_text"), "value", None),
                 caveats=_caveats(c, ts, used, fit, low_coverage),
+                imputed=[b for b, _, _ in ts.imputed],
+                access="api" if c.api else "open-weights",
+                maker=c.maker,
+                release_date=c.release_date,
+                cost=cost,
+                community=community_of(c),
             )
         )
     _mark_tiers(entries, alpha)
     for e, on in zip(entries, pareto_flags([(e.task_score, e.memory_total_bytes) for e in entries]), strict=True):
         e.pareto = on
-    return Ranked(entries, excluded, scored=len(order_keys), unscored=unscored)
+    costs = [(e.task_score, e.cost.usd_per_request if e.cost else None) for e in entries]
+    for e, on in zip(entries, pareto_flags(costs), strict=True):
+        e.pareto_cost = on
+    return Ranked(entries, excluded, scored=len(points), unscored=unscored)
 
 
 def _mark_tiers(entries: list[Entry], alpha: float) -> None:
@@ -212,3 +352,6 @@ def _mark_tiers(entries: list[Entry], alpha: float) -> None:
             e.tie_note = f"significantly below tier {m.tier - 1}; leads tier {m.tier}"
         else:
             e.tie_note = f"statistically tied with #{m.leader + 1} (p={m.p_value:.2f})"
+
+
+__all__ = ["LOW_COVERAGE", "Ranked", "Scorer", "normalize", "normalize_stderr", "rank", "raw_stderr", "score_parts"]

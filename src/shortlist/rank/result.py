@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,9 @@ class ScoreUsed:
     normalized: float
     source: str
     source_date: str | None = None
+    setting: str | None = None  # protocol as the source states it
+    maker_reported: bool = False  # the model's maker published it
+    imputed: bool = False  # predicted from the model's other scores, not measured
 
 
 @dataclass
@@ -46,6 +53,14 @@ class Entry:
     p_vs_first: float = 1.0
     tie_note: str = ""
     caveats: list[str] = field(default_factory=list)
+    imputed: list[str] = field(default_factory=list)  # benchmarks predicted, not measured
+    access: str = "open-weights"  # or "api"
+    maker: str | None = None
+    release_date: str | None = None
+    cost: Any = None  # constraints.Cost, when a price is known
+    community: str | None = None  # why it is not a maker's release (only with --include-community)
+    pareto_cost: bool = False  # on the task score vs cost-per-request frontier
+    endpoint_cost: Any = None  # cheapest pay-per-token endpoint of these weights, when one is listed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,14 +80,36 @@ class Entry:
             "tie_note": self.tie_note,
             "scores": {
                 b: {
-                    "value": s.value,
+                    "value": round(s.value, 6),
                     "stderr": round(s.stderr, 6),
                     "stderr_basis": s.stderr_basis,
                     "normalized": round(s.normalized, 6),
                     "source": s.source,
                     "source_date": s.source_date,
+                    "setting": s.setting,
+                    "maker_reported": bool(s.maker_reported),
+                    "imputed": s.imputed,
                 }
                 for b, s in self.scores.items()
+            },
+            "imputed": list(self.imputed),
+            "access": self.access,
+            "maker": self.maker,
+            "release_date": self.release_date,
+            "community": self.community,
+            "cost": None if self.cost is None else {
+                "kind": self.cost.kind,
+                "usd_per_mtok_in": _r(self.cost.usd_per_mtok_in, 4),
+                "usd_per_mtok_out": _r(self.cost.usd_per_mtok_out, 4),
+                "usd_per_request": _r(self.cost.usd_per_request, 6),
+                "basis": self.cost.basis,
+            },
+            "pareto_cost": self.pareto_cost,
+            "endpoint_cost": None if self.endpoint_cost is None else {
+                "usd_per_mtok_in": _r(self.endpoint_cost.usd_per_mtok_in, 4),
+                "usd_per_mtok_out": _r(self.endpoint_cost.usd_per_mtok_out, 4),
+                "usd_per_request": _r(self.endpoint_cost.usd_per_request, 6),
+                "basis": self.endpoint_cost.basis,
             },
             "license": self.license,
             "license_class": self.license_class,
@@ -96,11 +133,13 @@ class Excluded:
     reasons: list[str]
     kinds: list[str]
     params_total: int | None = None
+    task_score_stderr: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "task_score": None if self.task_score is None else round(self.task_score, 6),
+            "task_score_stderr": _r(self.task_score_stderr, 6),
             "coverage": None if self.coverage is None else round(self.coverage, 4),
             "params_total": self.params_total,
             "reason": self.reason,
@@ -126,6 +165,8 @@ class Shortlist:
     candidates_scored: int
     candidates_unscored: int
     caveats: list[str] = field(default_factory=list)
+    workload: dict[str, Any] = field(default_factory=dict)  # typical request: prompt/output tokens, basis
+    method: dict[str, Any] = field(default_factory=dict)  # imputation model, thresholds, data dates
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,4 +186,6 @@ class Shortlist:
             "candidates_scored": self.candidates_scored,
             "candidates_unscored": self.candidates_unscored,
             "caveats": list(self.caveats),
+            "workload": dict(self.workload),
+            "method": dict(self.method),
         }

@@ -1,0 +1,103 @@
+"""Scores as evidence: each on the common normalised scale, with an honest standard error.
+
+A score's error is what its source publishes, else the binomial error over the benchmark's items. Figures a
+model's maker reports get a setup-noise floor on top (MAKER_SETUP_FLOOR, raw scale): makers choose their
+own prompts, shots, sampling and thinking budget, so two makers' "MMLU-Pro" differ by more than sampling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from shortlist.rank.impute import Observation
+from shortlist.rank.noise import raw_stderr
+from shortlist.rank.normalize import normalize, normalize_stderr
+
+MAKER_SETUP_FLOOR = 0.02  # 2 points of raw score, added in quadrature to maker-reported figures
+
+
+class ScoreLike(Protocol):
+    value: float
+    stderr: float | None
+    n: int | None
+    source: str
+    source_date: str
+
+
+class BenchmarkLike(Protocol):
+    id: str
+    n_items: int | None
+    random_baseline: float
+    scale: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One score on the common scale; `raw_stderr` already includes any setup floor."""
+
+    benchmark: str
+    value: float  # raw, as published
+    raw_stderr: float
+    stderr_basis: str
+    normalized: float
+    normalized_stderr: float
+    source: str
+    source_date: str | None
+    setting: str | None
+    maker_reported: bool
+
+
+def reference_of(spec: Any) -> float | None:
+    return getattr(spec, "reference_rating", None)
+
+
+def evidence_of(score: ScoreLike, spec: BenchmarkLike) -> Evidence:
+    """The normalised value and error of one score (see module docstring)."""
+    se, basis = raw_stderr(score.value, score.stderr, score.n or spec.n_items, spec.scale)
+    maker = bool(getattr(score, "maker_reported", False))
+    if maker and spec.scale != "elo":
+        se = math.hypot(se, MAKER_SETUP_FLOOR)
+        basis += f" + maker setup floor {MAKER_SETUP_FLOOR * 100:g} pts"
+    ref = reference_of(spec)
+    return Evidence(
+        benchmark=spec.id,
+        value=score.value,
+        raw_stderr=se,
+        stderr_basis=basis,
+        normalized=normalize(score.value, spec.scale, spec.random_baseline, ref),
+        normalized_stderr=normalize_stderr(score.value, se, spec.scale, spec.random_baseline, ref),
+        source=score.source,
+        source_date=getattr(score, "source_date", None),
+        setting=getattr(score, "setting", None),
+        maker_reported=maker,
+    )
+
+
+def observations(scores: Mapping[str, ScoreLike], specs: Mapping[str, BenchmarkLike]) -> dict[str, Evidence]:
+    """Every score of one model that the registry knows, as Evidence."""
+    return {b: evidence_of(s, specs[b]) for b, s in scores.items() if b in specs}
+
+
+def as_observations(evidence: Mapping[str, Evidence]) -> dict[str, Observation]:
+    return {b: Observation(e.normalized, e.normalized_stderr) for b, e in evidence.items()}
+
+
+def evidence_matrix(
+    models: Sequence[str], benchmarks: Sequence[str], evidence_of_model: Iterable[Mapping[str, Evidence]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values, stderrs), each (models, benchmarks), normalised, NaN where a model lacks a benchmark."""
+    col = {b: i for i, b in enumerate(benchmarks)}
+    values = np.full((len(models), len(benchmarks)), np.nan)
+    errors = np.full_like(values, np.nan)
+    for r, ev in enumerate(evidence_of_model):
+        for b, e in ev.items():
+            c = col.get(b)
+            if c is not None:
+                values[r, c] = e.normalized
+                errors[r, c] = e.normalized_stderr
+    return values, errors
