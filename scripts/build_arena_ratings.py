@@ -60,13 +60,11 @@ def rate_category(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> dict[str, dict
     return {m: r.row(m) | {"total": r.total_votes, "tie_rate": r.tie_rate} for m in r.models}
 
 
-def main() -> None:
+def build(votes: Path) -> tuple[str, dict]:
+    """(header comment, YAML body) of arena_2025.yaml from the vote file."""
     import pandas as pd
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES)
-    args = parser.parse_args()
-    frame = pd.read_parquet(args.votes)
+    frame = pd.read_parquet(votes)
     names = yaml.safe_load(NAMES.read_text(encoding="utf-8"))["names"]
     a = frame["model_a"].to_numpy(dtype=object)
     b = frame["model_b"].to_numpy(dtype=object)
@@ -112,8 +110,16 @@ def main() -> None:
                   f"min {MIN_VOTES} votes per category",
         "models": dict(sorted(models.items(), key=lambda kv: kv[0].lower())),
     }
+    return header, body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES)
+    args = parser.parse_args()
+    header, body = build(args.votes)
     OUT.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(models)} models")
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(body['models'])} models")
 
 
 if __name__ == "__main__":

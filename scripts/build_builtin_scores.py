@@ -29,7 +29,8 @@ SNAPSHOTS = {
     "lmarena_text": ("lmarena_text_2025-08-06.csv", f"{UPSTREAM}, csv/lmarena_text.csv",
                      "arena score (Elo scale); stderr = 95% CI half-width / 1.96"),
 }
-RULE = ("rows matching a catalog model only (same repo id in any case/punctuation, a catalog alias, the old "
+RULE = ("rows matching a catalog model (or, on LMArena, an API-only model of hosted.yaml by its LMArena name) "
+        "only (same repo id in any case/punctuation, a catalog alias, the old "
         "Meta-Llama-3.x repo name, an arena precision suffix; never a fine-tune or re-upload); one row per model: "
         "official provider first, then the row named exactly as the catalog id, then bfloat16 > float16 > other "
         "precisions, then the higher leaderboard average (arena: more votes)")
@@ -40,6 +41,13 @@ def build(data: Path, source: str, matcher: Matcher) -> str:
     parsed = parse_file(data / file)
     names = list(dict.fromkeys(r.name for r in parsed.rows))
     matches = matcher.match_all(names).matched
+    if source == "lmarena_text":  # API-only models on the board resolve to hosted.yaml through their LMArena names
+        from shortlist.catalog.hosted import find_hosted
+
+        for name in names:
+            hosted = find_hosted(name) if name not in matches else None
+            if hosted is not None and hosted.access == "api":
+                matches[name] = hosted.id
     chosen = choose_rows([r for r in parsed.rows if r.name in matches], matches)
     models: dict[str, dict] = {}
     for model_id in sorted(chosen, key=str.lower):

@@ -114,12 +114,14 @@ def test_report_scores_carry_their_publication_as_source() -> None:
 
 
 def test_coding_pick_shows_code_evidence() -> None:
-    """The coding profile now sees HumanEval/MBPP for models that fit a 24 GiB card."""
-    result = CliRunner().invoke(app, ["pick", "--task", "coding", "--gpu", "RTX 4090", "--json"])
+    """The coding profile sees measured code benchmarks (reports, makers' figures) for models that fit 24 GiB."""
+    result = CliRunner().invoke(app, ["pick", "--task", "coding", "--gpu", "RTX 4090", "--json", "--top", "40"])
     assert result.exit_code == 0, result.output
     shortlist = json.loads(result.output)["shortlist"]
-    with_humaneval = [row["model"] for row in shortlist if "humaneval" in row["scores"]]
-    with_mbpp = [row["model"] for row in shortlist if "mbpp" in row["scores"]]
-    assert len(with_humaneval) >= 5 and with_mbpp
+    code = ("humaneval", "livecodebench", "swe_bench_verified")
+    measured = [row["model"] for row in shortlist[:10]
+                if any(b in row["scores"] and not row["scores"][b]["imputed"] for b in code)]
+    assert len(measured) >= 5
     gemma = next(row for row in shortlist if row["model"] == "google/gemma-3-27b-it")
     assert gemma["scores"]["humaneval"]["value"] == pytest.approx(0.878)
+    assert not gemma["scores"]["humaneval"]["imputed"]

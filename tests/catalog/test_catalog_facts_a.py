@@ -16,7 +16,7 @@ MODELS = load_models()
 
 FAMILY_SIZES = {
     "llama2": 6, "llama3": 4, "llama3.1": 6, "llama3.2": 4, "llama3.3": 1, "llama4": 4,
-    "mistral": 14, "mixtral": 4, "gemma": 4, "gemma2": 6, "gemma3": 8, "phi": 9,
+    "mistral": 19, "mixtral": 4, "gemma": 4, "gemma2": 6, "gemma3": 8, "phi": 12,
 }
 MINE = {k: m for k, m in MODELS.items() if m.family in FAMILY_SIZES}
 

@@ -125,7 +125,8 @@ def test_leaderboard_tasks_map_to_registry_ids(tmp_path: Path, store: Store) -> 
     report = import_file(store, path, own=True)
     assert report.source == "lm_eval:meta-llama/Llama-2-7b-hf@2025-01-01T10:00:00Z"
     assert report.source_date == "2025-01-01"
-    assert report.notes == ["custom_thing"]  # bbh subtasks count through their group, not as unknown tasks
+    # bbh subtasks count through their group, not as unknown tasks
+    assert report.notes == ["skipped custom_thing (no registry benchmark)"]
     s = load_scores(store).for_model("meta-llama/Llama-2-7b-hf")
     assert s["ifeval"].value == pytest.approx(0.251893863836842, abs=1e-12)  # as the v2 leaderboard lists it
     assert s["ifeval"].stderr is None  # one of the two stderrs is "N/A"

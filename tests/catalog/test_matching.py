@@ -29,6 +29,7 @@ def matcher() -> Matcher:
         ("gemma-2-27b-it", "google/gemma-2-27b-it"),
         ("Gemma-2-27B-it", "google/gemma-2-27b-it"),
         ("deepseek-r1", "deepseek-ai/DeepSeek-R1"),
+        ("DeepSeek-R1-0528", "deepseek-ai/DeepSeek-R1-0528"),  # a later release has its own entry
         ("Llama-2-70B-chat", "meta-llama/Llama-2-70b-chat-hf"),  # arena drops Llama 2's "-hf"
         ("Llama-3-8B-Instruct", "meta-llama/Meta-Llama-3-8B-Instruct"),  # Llama 3 kept the "Meta-" prefix
         ("Mixtral-8x22b-Instruct-v0.1", "mistralai/Mixtral-8x22B-Instruct-v0.1"),
@@ -45,7 +46,7 @@ def test_spellings_of_catalog_models_match(matcher: Matcher, name: str, expected
         "Gemma-2-9B-it-SimPO",  # a Princeton fine-tune of gemma-2-9b-it
         "Llama-3.1-Nemotron-70B-Instruct",  # NVIDIA's fine-tune of Llama-3.1-70B-Instruct
         "Llama-3.1-Tulu-3-8B",
-        "DeepSeek-R1-0528",  # a later release, not DeepSeek-R1
+        "DeepSeek-V3.1-Terminus",  # a later release, not DeepSeek-V3.1
         "Qwen3-235B-A22B-no-thinking",
         "MaziyarPanahi/calme-2.4-rys-78b",
         "someone/Llama-3.1-8B-Instruct",  # a re-upload under another organisation

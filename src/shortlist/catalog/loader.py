@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +17,7 @@ from shortlist.catalog.schema import ModelFamilyFile, ModelSpec
 from shortlist.errors import BadInput
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 Spec = TypeVar("Spec", bound=Any)
 
 
@@ -22,11 +26,48 @@ def data_path(*parts: str) -> Path:
 
 
 def read_yaml(path: Path) -> Any:
+    """A YAML file's data; packaged files are served from a pickle cache keyed by path, size and mtime.
+
+    Why: parsing the ~70 built-in fact files costs about a quarter of a second per process, which every
+    command would otherwise pay before doing anything.
+    """
+    cached = _cache_file(path)
+    if cached is not None:
+        try:
+            with cached.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            pass
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)
+            data = yaml.load(fh, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: invalid YAML: {exc}", "fix the file's syntax") from None
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(cached)  # atomic: a reader never sees half a cache file
+        except OSError:
+            pass
+    return data
+
+
+def _cache_file(path: Path) -> Path | None:
+    """Where the parsed form of a packaged data file is kept, or None for files outside the package."""
+    try:
+        resolved = path.resolve()
+        if _PACKAGE_DATA not in resolved.parents:
+            return None
+        st = resolved.stat()
+    except OSError:
+        return None
+    from shortlist import __version__, paths
+
+    key = hashlib.sha1(f"{__version__}|{resolved}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:20]
+    return paths.cache_dir() / "data" / f"{resolved.stem}-{key}.pickle"
 
 
 def describe_validation_error(path: Path, where: str, exc: ValidationError) -> str:

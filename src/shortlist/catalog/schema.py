@@ -172,6 +172,9 @@ class BenchmarkSpec(_Fact):
     scale: Literal["fraction", "elo"] = "fraction"  # values stored as 0..1 fractions, or arena ratings
     reference_rating: float | None = None  # elo scale: the rating read as "0.5" (see rank.normalize)
     reported_by: Literal["independent", "makers"] = "independent"  # who publishes the figures
+    # Raw-scale spread between two honest runs of "the same" benchmark with different settings (versions, windows,
+    # scaffolds, judges); added in quadrature to maker-reported figures. None: the default floor (rank.evidence).
+    setup_noise: float | None = Field(default=None, ge=0, le=0.5)
     fewshot: int | None = None
     leaderboards: list[str] = []  # e.g. ["open_llm_v1"], ["open_llm_v2"], ["lmarena"]
     lm_eval_task: str | None = None

@@ -83,6 +83,10 @@ class ScoreTable:
         self._best = best
         self._lb = leaderboard_models or {}
 
+    def raw(self, model: str) -> dict[str, ScoreRow]:
+        """The winning rows of one model as stored tuples (no Score objects: for hot loops)."""
+        return self._best.get(model, {})
+
     def for_model(self, model: str) -> dict[str, Score]:
         return {bench: Score(*row) for bench, row in self._best.get(model, {}).items()}  # type: ignore[arg-type]
 

@@ -73,7 +73,7 @@ def _print_report(report: Any) -> None:
     if report.unmatched_names:
         console.print("  first unmatched: " + ", ".join(report.unmatched_names[:5]))
     if report.notes:
-        console.print("  skipped (no registry benchmark): " + ", ".join(report.notes[:8]))
+        console.print("  notes: " + "; ".join(report.notes[:8]))
 
 
 @leaderboard_app.command("import")

@@ -193,7 +193,12 @@ def best_fit(req: FitRequest, precisions: Sequence[str] | None = None) -> FitRes
         order = ("nf4",)
     budget = budget_bytes(req)
     smallest: tuple[int, FitRequest] | None = None
+    last = order[-1]
     for name in order:
+        # Weights alone, at the format's nominal size, split over every card, already exceed the budget:
+        # no need for the exact (per-tensor) count. 0.85 leaves room for formats that keep some tensors smaller.
+        if name != last and req.model.params_total * FORMATS[name].nominal_bytes * 0.85 / req.gpus > budget:
+            continue
         candidate = validate(req.model_copy(update={"precision": name}))
         need = total_bytes(make_plan(candidate), candidate.context, candidate.batch)
         if need <= budget:

@@ -143,8 +143,23 @@ def matrix_bytes(f: Format, x: Matrix) -> int:
     raise ValueError(f.family)
 
 
+_WEIGHT_CACHE: dict[tuple[str, str], WeightBytes] = {}
+
+
 def weight_bytes(m: ModelSpec, f: Format) -> WeightBytes:
-    """Bytes of the whole checkpoint in format `f`, with the parts the runtime treats specially."""
+    """Bytes of the whole checkpoint in format `f`, with the parts the runtime treats specially.
+
+    Cached per (architecture, format): `pick` asks for the same few hundred pairs many times, and the
+    per-tensor GGUF mixes make each answer cost milliseconds.
+    """
+    key = (m.model_dump_json(), f.name)
+    hit = _WEIGHT_CACHE.get(key)
+    if hit is None:
+        hit = _WEIGHT_CACHE[key] = _weight_bytes(m, f)
+    return hit
+
+
+def _weight_bytes(m: ModelSpec, f: Format) -> WeightBytes:
     mats = matrices(m)
     routed = token_embd = dense = 0
     total = 0

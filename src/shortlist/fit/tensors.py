@@ -67,8 +67,19 @@ def _mlp(m: ModelSpec, i: int, inter: int, suffix: str = "", count: int = 1, rou
     return out
 
 
+_MATRIX_CACHE: dict[str, list[Matrix]] = {}
+
+
 def matrices(m: ModelSpec) -> list[Matrix]:
-    """Every weight matrix of the text decoder, in checkpoint order."""
+    """Every weight matrix of the text decoder, in checkpoint order (cached per architecture; do not mutate)."""
+    key = m.model_dump_json()
+    hit = _MATRIX_CACHE.get(key)
+    if hit is None:
+        hit = _MATRIX_CACHE[key] = _matrices(m)
+    return hit
+
+
+def _matrices(m: ModelSpec) -> list[Matrix]:
     h = m.hidden_size
     out = [Matrix("token_embd", -1, h, m.vocab_size)]
     for i in range(m.layers):

@@ -9,6 +9,7 @@ handful of base shapes, so `pick` over the whole v2 table needs only a few hundr
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from shortlist.fit import DEFAULT_MIN_BITS, precisions_at_least
 from shortlist.rank.constraints import Candidate, FitOutcome
 
 _API_LICENSES = {"proprietary"}
+FAR_OVER = 1.5  # weights alone at 1.5x the card's memory: out without an exact estimate
 MIN_BITS = DEFAULT_MIN_BITS
 
 
@@ -66,6 +68,7 @@ def catalog_candidate(spec: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -
         open_weights=bool(spec.open_weights) and lic_id not in _API_LICENSES,
         maker=maker.name if maker else None,
         release_date=str(spec.release_date) if spec.release_date else None,
+        kind=spec.kind,
         spec=spec,
     )
 
@@ -76,8 +79,22 @@ def hosted_candidate(h: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -> Ca
     return Candidate(
         id=h.id, params_total=None, architecture=None, family=None, license_id=lic_id, license_label=label,
         license_class=cls, license_conditions=conditions, context=h.context, open_weights=False, api=True,
-        maker=h.maker, release_date=str(h.release_date) if h.release_date else None, hosted=h,
+        maker=h.maker, release_date=str(h.release_date) if h.release_date else None, kind="instruct", hosted=h,
     )
+
+
+_POST_TRAINED = re.compile(r"(instruct|chat|[-_]it\b|[-_]it[-_]|rlhf|dpo|sft|assistant)", re.IGNORECASE)
+_BASE = re.compile(r"([-_]base\b|[-_]pt\b|pretrain)", re.IGNORECASE)
+
+
+def kind_from_name(name: str) -> str | None:
+    """What a leaderboard-only repo name says about its training stage: instruct, base, or None (unknown)."""
+    short = name.split("/")[-1]
+    if _POST_TRAINED.search(short):
+        return "instruct"
+    if _BASE.search(short):
+        return "base"
+    return None
 
 
 def leaderboard_candidate(name: str, lb: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -> Candidate:
@@ -92,6 +109,7 @@ def leaderboard_candidate(name: str, lb: Any, lic_cache: dict[str | None, tuple[
                                  bool(getattr(lb, "is_merged", False)), bool(getattr(lb, "is_flagged", False)))
     return Candidate(
         id=name,
+        kind=kind_from_name(name),
         params_total=params,
         architecture=getattr(lb, "architecture", None) or None,
         family=None,
@@ -163,7 +181,28 @@ class Fitter:
         self.calls += 1
         return best_fit(req, precisions=self.precisions)
 
+    def _far_too_big(self, spec: Any, approximate: bool) -> FitOutcome | None:
+        """A cheap answer for models whose weights alone, at the smallest allowed format, are far over budget.
+
+        Such a model cannot fit whatever the exact per-tensor count says; the sentence then gives the weights'
+        lower bound ("needs >= ...") instead of paying for an exact estimate of a model that is out anyway.
+        """
+        if not self.precisions:
+            return None
+        from shortlist.fit.formats import get_format
+
+        smallest = self.precisions[-1]
+        budget = self.gpu.usable_bytes if self.free_memory_bytes is None else min(
+            self.gpu.usable_bytes, self.free_memory_bytes)
+        weights = int(spec.params_total * get_format(smallest).nominal_bytes * 0.85 / self.gpus)
+        if weights <= FAR_OVER * budget:
+            return None
+        return FitOutcome(False, smallest, weights, approximate=approximate, lower_bound=True)
+
     def _outcome(self, spec: Any, context: int, approximate: bool) -> FitOutcome:
+        far = self._far_too_big(spec, approximate)
+        if far is not None:
+            return far
         try:
             res = self._best(self._request(spec, context))
         except ShortlistError as exc:

@@ -44,6 +44,7 @@ class Candidate:
     api: bool = False  # served only behind a hosted API (no weights to fit)
     maker: str | None = None
     release_date: str | None = None
+    kind: str | None = None  # base | instruct | reasoning; None when a leaderboard does not say
     spec: Any = field(default=None, compare=False, repr=False)  # catalog ModelSpec, when known
     hosted: Any = field(default=None, compare=False, repr=False)  # HostedModel, for API-only models
 
@@ -60,6 +61,7 @@ class FitOutcome:
     decode_tokens_per_s: float | None = None
     approximate: bool = False
     detail: str | None = None  # why no estimate could be made
+    lower_bound: bool = False  # memory_total_bytes is only the weights' lower bound (far over budget anyway)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Constraints:
     min_context: int | None = None
     include_api: bool = False
     include_community: bool = False
+    include_base: bool = False
     max_params_b: float | None = None
     family: str | None = None
     min_coverage: float = 0.0
@@ -93,7 +96,7 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Failure:
-    kind: str  # fit | size | license | context | api | community | params | family | evidence | coverage | cost
+    kind: str  # fit | size | license | context | api | cost | params | family | base | community | evidence | coverage
     reason: str
 
 
@@ -134,6 +137,9 @@ def static_failures(c: Candidate, k: Constraints) -> list[Failure]:
         out.append(Failure("params", f"{c.params_total / 1e9:.1f}B params > --max-params {k.max_params_b:g}B"))
     if k.family and not _in_family(c, k.family):
         out.append(Failure("family", f"family {c.family or 'unknown'} is not {k.family}"))
+    if c.kind == "base" and k.mode == "inference" and not k.include_base:
+        out.append(Failure("base", "base model, not instruction-tuned: a starting point for --mode lora/qlora/full, "
+                                   "not for serving as is (--include-base to include)"))
     return out
 
 
@@ -177,11 +183,13 @@ def fit_failure(c: Candidate, fit: FitOutcome, k: Constraints) -> Failure | None
         return Failure("size", fit.detail or "size unknown, cannot check that it fits")
     have = f", {k.device_label} has {gib(k.device_memory_bytes)}" if k.device_memory_bytes else ""
     mode = "" if k.mode == "inference" else f" for {k.mode}"
-    return Failure("fit", f"needs {gib(fit.memory_total_bytes)} at {fit.precision}{mode}{have}")
+    at_least = ">= " if fit.lower_bound else ""
+    return Failure("fit", f"needs {at_least}{gib(fit.memory_total_bytes)} at {fit.precision}{mode}{have}")
 
 
 def order(failures: list[Failure]) -> list[Failure]:
-    """Hardware first: it is the constraint users can least negotiate, then license, then the rest."""
-    rank = {"fit": 0, "size": 1, "license": 2, "context": 3, "api": 4, "cost": 5, "params": 6, "family": 7,
-            "community": 8, "evidence": 9, "coverage": 10}
+    """Hardware first: it is the constraint users can least negotiate, then license, then the rest; an unknown
+    size (a data gap, not a hardware limit) and thin evidence come last."""
+    rank = {"fit": 0, "license": 1, "context": 2, "api": 3, "cost": 4, "params": 5, "family": 6,
+            "base": 7, "community": 8, "size": 9, "evidence": 10, "coverage": 11}
     return sorted(failures, key=lambda f: rank.get(f.kind, 99))

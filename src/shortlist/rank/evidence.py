@@ -15,8 +15,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from shortlist.rank.impute import Observation
-from shortlist.rank.noise import raw_stderr
-from shortlist.rank.normalize import normalize, normalize_stderr
+from shortlist.rank.noise import FALLBACK_ARENA_STDERR, FALLBACK_ITEMS, raw_stderr
+from shortlist.rank.normalize import ARENA_SCALE
+
+LN10 = math.log(10.0)
 
 MAKER_SETUP_FLOOR = 0.02  # 2 points of raw score, added in quadrature to maker-reported figures
 
@@ -56,21 +58,65 @@ def reference_of(spec: Any) -> float | None:
     return getattr(spec, "reference_rating", None)
 
 
-def evidence_of(score: ScoreLike, spec: BenchmarkLike) -> Evidence:
-    """The normalised value and error of one score (see module docstring)."""
+def _raw_error(score: ScoreLike, spec: BenchmarkLike) -> tuple[float, str, bool]:
+    """(raw standard error with any setup noise, how it was obtained, maker-reported?)."""
     se, basis = raw_stderr(score.value, score.stderr, score.n or spec.n_items, spec.scale)
     maker = bool(getattr(score, "maker_reported", False))
     if maker and spec.scale != "elo":
-        se = math.hypot(se, MAKER_SETUP_FLOOR)
-        basis += f" + maker setup floor {MAKER_SETUP_FLOOR * 100:g} pts"
+        floor = getattr(spec, "setup_noise", None) or MAKER_SETUP_FLOOR
+        se = math.hypot(se, floor)
+        basis += f" + maker setup noise {floor * 100:g} pts"
+    return se, basis, maker
+
+
+def normalized_pair(score: ScoreLike, spec: BenchmarkLike) -> tuple[float, float]:
+    """(normalised value, normalised stderr): the numbers of evidence_of, without building the record."""
+    return fast_pair(score.value, score.stderr, score.n, bool(getattr(score, "maker_reported", False)),
+                     constants(spec))
+
+
+def constants(spec: BenchmarkLike) -> tuple[bool, float, float, int | None, float]:
+    """(is_elo, chance baseline, reference rating, item count, maker setup noise) of one benchmark."""
     ref = reference_of(spec)
+    return (spec.scale == "elo", spec.random_baseline, 1200.0 if ref is None else ref, spec.n_items,
+            getattr(spec, "setup_noise", None) or MAKER_SETUP_FLOOR)
+
+
+def fast_pair(value: float, stderr: float | None, n: int | None, maker: bool,
+              c: tuple[bool, float, float, int | None, float]) -> tuple[float, float]:
+    """The arithmetic of raw_stderr + the maker floor + normalize/normalize_stderr, inlined.
+
+    Why: `pick` normalises every score of every candidate (tens of thousands after a leaderboard import)
+    to order them; tests/rank check that it agrees with evidence_of on every built-in score.
+    """
+    is_elo, base, ref, n_items, floor = c
+    good = stderr is not None and stderr > 0 and math.isfinite(stderr)
+    if is_elo:
+        se = stderr if good else FALLBACK_ARENA_STDERR
+        p = 1.0 / (1.0 + 10.0 ** ((ref - value) / ARENA_SCALE))
+        return p, p * (1.0 - p) * LN10 / ARENA_SCALE * se  # type: ignore[operator]
+    if good:
+        se = stderr  # type: ignore[assignment]
+    else:
+        items = n or n_items or FALLBACK_ITEMS
+        q = min(max(value, 0.0), 1.0)
+        se = math.sqrt(q * (1.0 - q) / items)
+    if maker:
+        se = math.hypot(se, floor)
+    return (value - base) / (1.0 - base), se / (1.0 - base)
+
+
+def evidence_of(score: ScoreLike, spec: BenchmarkLike) -> Evidence:
+    """The normalised value and error of one score (see module docstring)."""
+    se, basis, maker = _raw_error(score, spec)
+    value, nse = normalized_pair(score, spec)
     return Evidence(
         benchmark=spec.id,
         value=score.value,
         raw_stderr=se,
         stderr_basis=basis,
-        normalized=normalize(score.value, spec.scale, spec.random_baseline, ref),
-        normalized_stderr=normalize_stderr(score.value, se, spec.scale, spec.random_baseline, ref),
+        normalized=value,
+        normalized_stderr=nse,
         source=score.source,
         source_date=getattr(score, "source_date", None),
         setting=getattr(score, "setting", None),

@@ -21,7 +21,7 @@ from shortlist.rank.candidates import MIN_BITS, Fitter, build_candidates
 from shortlist.rank.constraints import LICENSE_USES, MODES, Candidate, Constraints, Cost, FitOutcome, gib
 from shortlist.rank.cost import Workload, hosted_cost, self_hosted_cost
 from shortlist.rank.evidence import evidence_matrix, observations
-from shortlist.rank.impute import DEFAULT_RANK, INTERVAL_SCALE, FactorModel, fit_factor_model
+from shortlist.rank.impute import CALIBRATION, FactorModel, fit_factor_model
 from shortlist.rank.noise import DEFAULT_ALPHA
 from shortlist.rank.profiles import Profile, get_profile, load_profile_file, parse_weights, profile_from_mapping
 from shortlist.rank.ranking import LOW_COVERAGE, MAX_TASK_STDERR, MIN_EVIDENCE, rank
@@ -47,6 +47,7 @@ class PickRequest:
     allow_unknown_license: bool = False
     include_api: bool = False
     include_community: bool = False
+    include_base: bool | None = None  # None: only when fine-tuning (--mode lora/qlora/full)
     max_params_b: float | None = None
     family: str | None = None
     min_coverage: float | None = None  # None: 0 with prediction on; half the coverable weight without it
@@ -146,13 +147,21 @@ def open_scores(db: str | Path | None) -> Any:
 
 
 def _official(c: Candidate) -> bool:
-    return c.community is None
+    return c.community is None and not c.is_merged and not c.is_flagged
 
 
-def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any]) -> tuple[
+def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any], include_base: bool = False) -> tuple[
         list[str], list[str], np.ndarray, np.ndarray]:
-    """The maker-released models' normalised scores: the matrix the factor model learns from."""
-    models = [c.id for c in candidates if _official(c)]
+    """The maker-released models' normalised scores: the matrix the factor model learns from.
+
+    Base (pre-trained only) models join only when they are being ranked (fine-tuning modes): their profile
+    (strong knowledge, weak instruction following, no human-preference votes) is a different population, and
+    mixing it in teaches the model that knowledge predicts chat preference less than it does after tuning.
+    """
+    # Leaderboard-only rows join only when their name says they are post-trained (or base models are wanted):
+    # an unknown training stage would let base models into the post-trained population.
+    models = [c.id for c in candidates if _official(c) and (
+        c.kind in ("instruct", "reasoning") or (include_base and (c.kind == "base" or c.kind is None)))]
     ev = [observations(table.for_model(m), specs) for m in models]
     keep = [(m, e) for m, e in zip(models, ev, strict=True) if e]
     counts = Counter(b for _, e in keep for b in e)
@@ -162,7 +171,8 @@ def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any]) 
     return [m for (m, _), r in zip(keep, rows, strict=True) if r], benches, values[rows], errors[rows]
 
 
-def evidence_pool(db: str | Path | None = None) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def evidence_pool(db: str | Path | None = None, include_base: bool = False) -> tuple[
+        list[str], list[str], np.ndarray, np.ndarray]:
     """pool_matrix over the built-in data plus the store at `db` (for bench/imputation.py)."""
     from shortlist.catalog.benchmarks import list_benchmarks
     from shortlist.catalog.hosted import list_hosted
@@ -170,25 +180,51 @@ def evidence_pool(db: str | Path | None = None) -> tuple[list[str], list[str], n
 
     table = open_scores(db)
     candidates = build_candidates(table, load_models().values(), list_hosted())
-    return pool_matrix(table, candidates, {b.id: b for b in list_benchmarks()})
+    return pool_matrix(table, candidates, {b.id: b for b in list_benchmarks()}, include_base)
 
 
 @lru_cache(maxsize=4)
-def _fitted(key: bytes, benches: tuple[str, ...], values: bytes, errors: bytes, shape: tuple[int, int]) -> FactorModel:
+def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, shape: tuple[int, int],
+            pool: str) -> FactorModel:
+    """The fit for one exact matrix; kept on disk too, since the same data are ranked again and again."""
+    import pickle
+
+    cache = paths.cache_dir() / "factor-models" / f"{key}.pickle"
+    try:
+        with cache.open("rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, FactorModel) and found.benchmarks == benches:
+            return found
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+        pass
     y = np.frombuffer(values).reshape(shape)
     s = np.frombuffer(errors).reshape(shape)
-    return fit_factor_model(benches, y, s, rank=DEFAULT_RANK, interval_scale=INTERVAL_SCALE)
+    rank, scale = CALIBRATION[pool]
+    model = fit_factor_model(benches, y, s, rank=rank, interval_scale=scale)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError:
+        pass
+    return model
 
 
-def factor_model_for(table: Any, candidates: list[Candidate], specs: dict[str, Any]) -> FactorModel | None:
+def factor_model_for(table: Any, candidates: list[Candidate], specs: dict[str, Any],
+                     include_base: bool = False) -> FactorModel | None:
     """The factor model fitted on this score table's maker releases (cached per identical matrix)."""
-    _, benches, y, s = pool_matrix(table, candidates, specs)
+    _, benches, y, s = pool_matrix(table, candidates, specs, include_base)
     if not benches or len(y) < 2 * MIN_MODELS_PER_BENCHMARK:
         return None
     import hashlib
 
-    key = hashlib.sha1(y.tobytes() + s.tobytes() + "|".join(benches).encode()).digest()
-    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), y.shape)
+    pool = "all" if include_base else "post-trained"
+    rank, scale = CALIBRATION[pool]
+    key = hashlib.sha1(y.tobytes() + s.tobytes() + "|".join(benches).encode()
+                       + f"|{pool}|{rank}|{scale}".encode()).hexdigest()[:24]
+    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), y.shape, pool)
 
 
 class Coster:
@@ -241,7 +277,8 @@ def pick(req: PickRequest) -> Shortlist:
     present = table.benchmarks()
     specs = {b.id: b for b in list_benchmarks()}
     candidates = build_candidates(table, load_models().values(), hosted)
-    model = factor_model_for(table, candidates, specs) if req.impute else None
+    include_base = req.mode != "inference" if req.include_base is None else req.include_base
+    model = factor_model_for(table, candidates, specs, include_base) if req.impute else None
     available = sum(profile.share(b) for b in present if b in profile.weights)
     if req.min_coverage is not None:
         min_coverage = req.min_coverage
@@ -249,7 +286,8 @@ def pick(req: PickRequest) -> Shortlist:
         min_coverage = 0.0 if model is not None else LOW_COVERAGE * available
     k = Constraints(
         license=req.license, allow_unknown_license=req.allow_unknown_license, min_context=req.min_context,
-        include_api=req.include_api, include_community=req.include_community, max_params_b=req.max_params_b,
+        include_api=req.include_api, include_community=req.include_community, include_base=include_base,
+        max_params_b=req.max_params_b,
         family=req.family, min_coverage=min_coverage, max_cost_per_mtok=req.max_cost_per_mtok, mode=req.mode,
         context=req.context, gpus=count, device_label=label, device_memory_bytes=usable,
     )
@@ -257,7 +295,7 @@ def pick(req: PickRequest) -> Shortlist:
     fitter = Fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
     coster = Coster(fitter, device, count, work, req.gpu_price, req.hosted_file)
     ranked = rank(candidates, table.for_model, specs, profile, k, fitter, top=req.top, alpha=req.alpha,
-                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster)
+                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw)
     for e in ranked.entries:
         if e.access == "open-weights" and (e.cost is None or req.include_api):
             e.endpoint_cost = coster.endpoint(e.model)
@@ -273,7 +311,7 @@ def pick(req: PickRequest) -> Shortlist:
         constraints={
             "license": req.license, "allow_unknown_license": req.allow_unknown_license, "mode": req.mode,
             "context": req.context, "min_context": req.min_context, "gpus": count,
-            "include_api": req.include_api, "include_community": req.include_community,
+            "include_api": req.include_api, "include_community": req.include_community, "include_base": include_base,
             "max_params_b": req.max_params_b, "family": req.family, "min_coverage": round(min_coverage, 4),
             "min_bits": req.min_bits, "max_cost_per_mtok": req.max_cost_per_mtok, "top": req.top,
             "impute": req.impute,

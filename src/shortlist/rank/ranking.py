@@ -27,7 +27,7 @@ from shortlist.rank.constraints import (
     order,
     static_failures,
 )
-from shortlist.rank.evidence import BenchmarkLike, ScoreLike, evidence_of
+from shortlist.rank.evidence import BenchmarkLike, ScoreLike, constants, evidence_of, fast_pair, normalized_pair
 from shortlist.rank.impute import FactorModel, Observation
 from shortlist.rank.noise import DEFAULT_ALPHA, TaskScore, assign_tiers, imputed_task_score, raw_stderr
 from shortlist.rank.normalize import normalize, normalize_stderr
@@ -42,7 +42,7 @@ SATURATION = {"gsm8k": 0.90, "mmlu": 0.85, "hellaswag": 0.90, "arc_challenge": 0
               "math_500": 0.95, "humaneval": 0.92}
 FULL_REASONS = 40  # the strongest excluded models get every failed constraint, fit included
 # Filters of policy rather than hardware or license: models failing only these skip the memory estimate.
-POLICY_KINDS = frozenset({"community", "api", "coverage", "evidence"})
+POLICY_KINDS = frozenset({"community", "api", "coverage", "evidence", "base"})
 # Too little evidence to predict from: fewer measured benchmarks than this (among those the factor model
 # knows), or a task score whose standard error exceeds MAX_TASK_STDERR (normalised) once predicted.
 MIN_EVIDENCE = 2
@@ -58,12 +58,6 @@ class Ranked:
     excluded: list[Excluded]
     scored: int
     unscored: int
-
-
-def _plain(score: ScoreLike, spec: BenchmarkLike) -> tuple[float, float]:
-    """(normalised value, normalised stderr) of one score, as evidence_of computes them, without the record."""
-    e = evidence_of(score, spec)
-    return e.normalized, e.normalized_stderr
 
 
 def score_parts(
@@ -95,6 +89,12 @@ def _imputed_used(ts: TaskScore, benchmarks: Mapping[str, BenchmarkLike]) -> dic
     return out
 
 
+def _normalized_bounds(spec: BenchmarkLike) -> tuple[float, float]:
+    if spec.scale == "elo":
+        return -math.inf, math.inf
+    return normalize(0.0, spec.scale, spec.random_baseline), 1.0
+
+
 def _denormalize(value: float, spec: BenchmarkLike) -> float:
     """The raw score that normalises to `value` (inverse of rank.normalize)."""
     if spec.scale == "elo":
@@ -108,10 +108,19 @@ class Scorer:
     """Task scores for candidates, with the factor model filling benchmarks a model lacks (when given)."""
 
     def __init__(self, scores_of: Callable[[str], Mapping[str, ScoreLike]], benchmarks: Mapping[str, BenchmarkLike],
-                 profile: Profile, model: FactorModel | None) -> None:
+                 profile: Profile, model: FactorModel | None,
+                 rows_of: Callable[[str], Mapping[str, tuple]] | None = None) -> None:
         self.scores_of, self.benchmarks, self.profile, self.model = scores_of, benchmarks, profile, model
+        self.rows_of = rows_of  # ScoreTable.raw: the same scores as stored tuples, for the ordering pass
+        self.consts = {b: constants(spec) for b, spec in benchmarks.items()}
         self.weights = {b: w for b, w in profile.weights.items() if w > 0 and b in benchmarks}
         self.known = frozenset(model.benchmarks) if model else frozenset()
+        # A prediction cannot leave the benchmark's scale: fractions stay within 0..1 raw.
+        self.bounds = {b: _normalized_bounds(spec) for b, spec in benchmarks.items()}
+
+    def clip(self, bench: str, value: float) -> float:
+        lo, hi = self.bounds.get(bench, (-math.inf, math.inf))
+        return min(max(value, lo), hi)
 
     def observations(self, scores: Mapping[str, ScoreLike]) -> dict[str, tuple[float, float]]:
         """Every registry benchmark of one model as (normalised value, stderr)."""
@@ -119,12 +128,24 @@ class Scorer:
         for bench, s in scores.items():
             spec = self.benchmarks.get(bench)
             if spec is not None:
-                out[bench] = _plain(s, spec)
+                out[bench] = normalized_pair(s, spec)
+        return out
+
+    def fast_observations(self, model: str) -> dict[str, tuple[float, float]]:
+        """observations() from stored tuples (value, stderr, n at 2..4; maker_reported last)."""
+        if self.rows_of is None:
+            return self.observations(self.scores_of(model))
+        consts = self.consts
+        out = {}
+        for bench, row in self.rows_of(model).items():
+            c = consts.get(bench)
+            if c is not None:
+                out[bench] = fast_pair(row[2], row[3], row[4], bool(row[-1]), c)
         return out
 
     def points(self, candidates: list[Candidate]) -> list[tuple[float, float, Candidate]]:
         """(point estimate, measured weight, candidate) for every candidate with any usable evidence."""
-        obs = [self.observations(self.scores_of(c.id)) for c in candidates]
+        obs = [self.fast_observations(c.id) for c in candidates]
         pred = None
         if self.model is not None and candidates:
             cols = {b: i for i, b in enumerate(self.model.benchmarks)}
@@ -147,7 +168,7 @@ class Scorer:
                     den += w
                     measured += w
                 elif pred is not None and bench in pred[0] and pred[2][r] > 0:
-                    num += w * float(pred[1][r, pred[0][bench]])
+                    num += w * self.clip(bench, float(pred[1][r, pred[0][bench]]))
                     den += w
             if den > 0 and (measured > 0 or (pred is not None and pred[2][r] > 0)):
                 out.append((num / den, measured, c))
@@ -165,7 +186,7 @@ class Scorer:
 
             def predict(targets: list[str]) -> tuple[list[float], list[list[float]]]:
                 pr = model.predict(observed, targets)
-                return pr.mean.tolist(), pr.cov.tolist()
+                return [self.clip(t, float(m)) for t, m in zip(targets, pr.mean, strict=True)], pr.cov.tolist()
 
         ts = imputed_task_score(parts, self.weights, predict, self.known)
         if ts is not None:
@@ -252,6 +273,7 @@ def rank(
     low_coverage: float = LOW_COVERAGE,
     factor_model: FactorModel | None = None,
     cost_fn: CostFn | None = None,
+    rows_of: Callable[[str], Mapping[str, tuple]] | None = None,
 ) -> Ranked:
     """Shortlist the `top` best-scoring candidates that pass; low_coverage is where the caveat starts.
 
@@ -259,7 +281,7 @@ def rank(
     without one the score averages the measured benchmarks only, as shortlist 0.1 did.
     """
     cands = list(candidates)
-    scorer = Scorer(scores_of, benchmarks, profile, factor_model)
+    scorer = Scorer(scores_of, benchmarks, profile, factor_model, rows_of)
     points = scorer.points(cands)
     unscored = len(cands) - len(points)
     points.sort(key=lambda t: (-t[0], -t[1], t[2].id))

@@ -97,6 +97,18 @@ class ImportReport:
         return asdict(self)
 
 
+def check_ranges(path: Path, parsed: Parsed) -> None:
+    """Every value must fit its benchmark's scale (fraction 0-1, or an arena rating); nothing is stored otherwise."""
+    from shortlist.catalog.benchmarks import check_value
+
+    for row in parsed.rows:
+        for bench, value in row.values.items():
+            problem = check_value(bench, value)
+            if problem:
+                raise BadInput(f"{path.name}: line {row.line} ({row.name}): {problem}",
+                               "fix the value, or declare the file's scale (--scale 100 for percentages)")
+
+
 def _preference(row: Row, key: str) -> tuple[bool, bool, int, float, int]:
     official = bool(row.facts and row.facts.is_official)
     exact = normalize(row.name) == normalize(key)
@@ -128,6 +140,7 @@ def import_file(
     """Parse, match and store one leaderboard file in a single transaction (all or nothing)."""
     path = Path(path)
     parsed = parse_file(path, fmt, options)
+    check_ranges(path, parsed)
     matcher = matcher or Matcher.from_catalog()
     origin = "own" if own else "imported"
 

@@ -119,11 +119,11 @@ def parse(path: Path, opts: Options, model: str | None = None) -> Parsed:
     for task, metrics in merged.items():
         if task not in tasks:
             if task not in subtasks:  # a group's subtasks are scored through the group
-                notes.append(task)
+                notes.append(f"skipped {task} (no registry benchmark)")
             continue
         bench, keys = tasks[task]
         if not all(isinstance(metrics.get(k), (int, float)) for k in keys):
-            notes.append(f"{task} (no {' / '.join(keys)})")
+            notes.append(f"skipped {task} (no {' / '.join(keys)})")
             continue
         values[bench] = sum(float(metrics[k]) for k in keys) / len(keys)
         errs = [metrics.get(k.replace(",", "_stderr,", 1)) for k in keys]

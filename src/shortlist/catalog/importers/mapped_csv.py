@@ -1,7 +1,9 @@
 """Any CSV, with a column mapping from the user: `--map model=Model,ifeval=IF score --scale 100`.
 
 Keys of the mapping are `model` (required), `precision` (optional) and benchmark ids or aliases;
-values are the CSV's column names. `--scale 100` divides every score by 100 (0..100 -> 0..1).
+values are the CSV's column names. `--scale 100` divides every score by 100 (0..100 -> 0..1). Without
+--scale, a fraction-scale column whose values lie in 0..100 with some above 1 is read as percentages (and
+the import says so); anything else out of range is an error naming the line (importers.check_ranges).
 """
 
 from __future__ import annotations
@@ -56,5 +58,23 @@ def parse(path: Path, opts: Options) -> Parsed:
                 values[bench] = v / scale
         precision = rec[opts.mapping["precision"]].strip() if "precision" in opts.mapping else ""
         rows.append(Row(name, precision, values, line))
+    notes = [] if opts.scale is not None else _detect_percent(rows, benches)
     source = opts.source or f"csv:{path.stem}"
-    return Parsed(source, snapshot_date(path, opts.date), FORMAT, rows, read)
+    return Parsed(source, snapshot_date(path, opts.date), FORMAT, rows, read, notes)
+
+
+def _detect_percent(rows: list[Row], benches: dict[str, str]) -> list[str]:
+    """Columns of fractions published as 0..100 are divided by 100, in place; returns what was done."""
+    from shortlist.catalog.benchmarks import get_benchmark
+
+    notes = []
+    for bench, column in benches.items():
+        if get_benchmark(bench).scale != "fraction":
+            continue
+        seen = [r.values[bench] for r in rows if bench in r.values]
+        if seen and all(0.0 <= v <= 100.0 for v in seen) and any(v > 1.0 for v in seen):
+            for r in rows:
+                if bench in r.values:
+                    r.values[bench] /= 100.0
+            notes.append(f"column '{column}' read as percentages (0-100) and divided by 100")
+    return notes
