@@ -39,7 +39,8 @@ def half(model: str) -> str:
     return "calibration" if hashlib.sha1(model.encode()).digest()[0] % 2 == 0 else "validation"
 
 
-def load_matrix(with_v2: bool, include_base: bool) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def load_matrix(with_v2: bool, include_base: bool) -> tuple[list[str], list[str], np.ndarray, np.ndarray,
+                                                             np.ndarray]:
     from shortlist.rank.pick import evidence_pool
 
     if not with_v2:
@@ -59,8 +60,8 @@ def load_matrix(with_v2: bool, include_base: bool) -> tuple[list[str], list[str]
     return evidence_pool(tmp, include_base)
 
 
-def hidden_cell_errors(models: list[str], benches: list[str], y: np.ndarray, s: np.ndarray, rank: int,
-                       folds: int = FOLDS) -> list[tuple[str, str, float, float, float, float, float]]:
+def hidden_cell_errors(models: list[str], benches: list[str], y: np.ndarray, s: np.ndarray, x: np.ndarray,
+                       rank: int, folds: int = FOLDS) -> list[tuple[str, str, float, float, float, float, float]]:
     """(model, benchmark, truth, pred_a, pred_b, pred_c, raw sd_c) for every hidden cell."""
     fold_of = np.array([int(hashlib.sha1(m.encode()).hexdigest(), 16) % folds for m in models])
     out = []
@@ -69,7 +70,7 @@ def hidden_cell_errors(models: list[str], benches: list[str], y: np.ndarray, s: 
         ytr = y[train]
         keep_cols = (~np.isnan(ytr)).sum(axis=0) >= 1
         model = fit_factor_model([b for b, k in zip(benches, keep_cols, strict=True) if k], ytr[:, keep_cols],
-                                 s[train][:, keep_cols], rank=rank, interval_scale=1.0)
+                                 s[train][:, keep_cols], rank=rank, interval_scale=1.0, covariates=x[train])
         col_mean = np.nanmean(ytr, axis=0)
         index = {b: i for i, b in enumerate(model.benchmarks)}
         for r in np.flatnonzero(~train):
@@ -87,7 +88,7 @@ def hidden_cell_errors(models: list[str], benches: list[str], y: np.ndarray, s: 
                     continue
                 from shortlist.rank.impute import Observation
 
-                pred = model.predict({b: Observation(v, e) for b, (v, e) in obs.items()}, [benches[c]])
+                pred = model.predict({b: Observation(v, e) for b, (v, e) in obs.items()}, [benches[c]], x[r])
                 sd = float(np.sqrt(pred.cov[0, 0] + s[r, c] ** 2))  # the truth carries its own error too
                 out.append((models[r], benches[c], float(y[r, c]), pred_a, pred_b, float(pred.mean[0]), sd))
     return out
@@ -98,8 +99,10 @@ def main() -> int:
     parser.add_argument("--with-v2", action="store_true", help="add the v2 snapshot's official rows")
     parser.add_argument("--ranks", default="1,2,3")
     parser.add_argument("--include-base", action="store_true", help="the fine-tuning pool (base models too)")
+    parser.add_argument("--no-covariates", dest="covariates", action="store_false",
+                        help="leave out the reasoning-model covariate (to measure what it adds)")
     args = parser.parse_args()
-    models, benches, y, s = load_matrix(args.with_v2, args.include_base)
+    models, benches, y, s, x = load_matrix(args.with_v2, args.include_base)
     counts = (~np.isnan(y)).sum(axis=0)
     cols = [i for i, n in enumerate(counts) if n >= MIN_MODELS_PER_BENCHMARK]
     benches = [benches[i] for i in cols]
@@ -107,7 +110,7 @@ def main() -> int:
     print(f"{len(models)} models x {len(benches)} benchmarks, {int((~np.isnan(y)).sum())} known cells")
     tried = []
     for rank in (int(x) for x in args.ranks.split(",")):
-        rows = hidden_cell_errors(models, benches, y, s, rank)
+        rows = hidden_cell_errors(models, benches, y, s, x if args.covariates else x[:, :0], rank)
         cal = [r for r in rows if half(r[0]) == "calibration"]
         z = np.array([abs(r[2] - r[5]) / r[6] for r in cal])
         scale = float(np.quantile(z, 0.95) / Z95)

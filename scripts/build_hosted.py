@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -401,6 +402,11 @@ def load_dataset(mirror: Mirror) -> tuple[dict[str, ModelRow], dict[str, dict], 
     return models, providers, rows
 
 
+# API models that reason before answering by default (their makers' model pages call them reasoning or thinking
+# models): OpenAI o-series and GPT-5, Gemini 2.5, Grok 4 and Grok 3 mini, DeepSeek's reasoner, Magistral.
+REASONING_API = re.compile(r"^(o\d|gpt-5(?!-chat)|gemini-2\.5|grok-4|grok-3-mini|deepseek-reasoner|magistral)")
+
+
 def weights_of(key: str, catalog: set[str]) -> tuple[str | None, str]:
     """(HF repo id or None, kind) for a dataset model: kind is 'open', 'open-missing' (not a catalog id) or 'api'."""
     if key not in OPEN_WEIGHTS:
@@ -485,6 +491,8 @@ def build_hosted(models: dict[str, ModelRow], providers: dict[str, dict], rows: 
                 notes.append(API_NOTES[(provider, model_id)])
             if key in RELEASE_DATE_FIX:
                 notes.append(f"release date: {RELEASE_DATE_FIX[key][1]}")
+            if REASONING_API.match(model_id):
+                entry["kind"] = "reasoning"
         entry["context"] = context
         if max_out is not None:
             entry["max_output"] = int(max_out)

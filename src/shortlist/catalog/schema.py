@@ -204,6 +204,7 @@ class HostedModel(_Fact):
     provider: str  # the company billing the tokens ("openai", "together", ...)
     maker: str  # the company that trained the model
     access: Access
+    kind: Literal["instruct", "reasoning"] = "instruct"  # reasoning: thinks before answering by default
     weights: str | None = None  # catalog model id when access is open-weights
     license: str  # id in licenses.yaml ("proprietary" for API terms)
     context: int = Field(gt=0)  # max input tokens

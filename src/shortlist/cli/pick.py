@@ -60,9 +60,9 @@ def parse_params_b(text: str | None) -> float | None:
         raise BadInput(f"--max-params: {exc.message}", exc.hint or "write it like 14b") from None
 
 
-_SHORT = {"truthfulqa_mc2": "TQA", "lmarena_text": "Arena24", "math_lvl5": "MATH5", "mmlu_pro": "MMLUP",
+_SHORT = {"truthfulqa_mc2": "TQA", "lmarena_text": "LMArena", "math_lvl5": "MATH5", "mmlu_pro": "MMLUP",
           "arc_challenge": "ARC", "hellaswag": "HSwag", "winogrande": "Wino", "humaneval": "HumEv",
-          "humaneval_plus": "HumEv+", "mbpp_plus": "MBPP+", "arena_2025": "Arena", "arena_2025_if": "ArIF",
+          "humaneval_plus": "HumEv+", "mbpp_plus": "MBPP+", "arena_2025": "Arena25", "arena_2025_if": "ArIF",
           "arena_2025_math": "ArMath", "arena_2025_creative": "ArCrea", "arena_2025_hard": "ArHard",
           "mmlu_pro_reported": "MMLUPr", "gpqa_diamond": "GPQA-D", "ifeval_reported": "IFEvr",
           "math_500": "MATH5h", "aime_2024": "AIME24", "aime_2025": "AIME25", "livecodebench": "LCB",

@@ -79,7 +79,7 @@ def hosted_candidate(h: Any, lic_cache: dict[str | None, tuple[Any, ...]]) -> Ca
     return Candidate(
         id=h.id, params_total=None, architecture=None, family=None, license_id=lic_id, license_label=label,
         license_class=cls, license_conditions=conditions, context=h.context, open_weights=False, api=True,
-        maker=h.maker, release_date=str(h.release_date) if h.release_date else None, kind="instruct", hosted=h,
+        maker=h.maker, release_date=str(h.release_date) if h.release_date else None, kind=h.kind, hosted=h,
     )
 
 

@@ -150,8 +150,16 @@ def _official(c: Candidate) -> bool:
     return c.community is None and not c.is_merged and not c.is_flagged
 
 
+COVARIATES = ("reasoning",)
+
+
+def covariates(c: Candidate) -> list[float]:
+    """The factor model's known facts about a model: does it think before answering (kind: reasoning)?"""
+    return [1.0 if c.kind == "reasoning" else 0.0]
+
+
 def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any], include_base: bool = False) -> tuple[
-        list[str], list[str], np.ndarray, np.ndarray]:
+        list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The maker-released models' normalised scores: the matrix the factor model learns from.
 
     Base (pre-trained only) models join only when they are being ranked (fine-tuning modes): their profile
@@ -160,19 +168,20 @@ def pool_matrix(table: Any, candidates: list[Candidate], specs: dict[str, Any], 
     """
     # Leaderboard-only rows join only when their name says they are post-trained (or base models are wanted):
     # an unknown training stage would let base models into the post-trained population.
-    models = [c.id for c in candidates if _official(c) and (
+    pool = [c for c in candidates if _official(c) and (
         c.kind in ("instruct", "reasoning") or (include_base and (c.kind == "base" or c.kind is None)))]
-    ev = [observations(table.for_model(m), specs) for m in models]
-    keep = [(m, e) for m, e in zip(models, ev, strict=True) if e]
+    ev = [observations(table.for_model(c.id), specs) for c in pool]
+    keep = [(c, e) for c, e in zip(pool, ev, strict=True) if e]
     counts = Counter(b for _, e in keep for b in e)
     benches = [b for b in specs if counts[b] >= MIN_MODELS_PER_BENCHMARK]
-    values, errors = evidence_matrix([m for m, _ in keep], benches, [e for _, e in keep])
+    values, errors = evidence_matrix([c.id for c, _ in keep], benches, [e for _, e in keep])
+    x = np.array([covariates(c) for c, _ in keep]).reshape(len(keep), len(COVARIATES))
     rows = ~np.all(np.isnan(values), axis=1)
-    return [m for (m, _), r in zip(keep, rows, strict=True) if r], benches, values[rows], errors[rows]
+    return [c.id for (c, _), r in zip(keep, rows, strict=True) if r], benches, values[rows], errors[rows], x[rows]
 
 
 def evidence_pool(db: str | Path | None = None, include_base: bool = False) -> tuple[
-        list[str], list[str], np.ndarray, np.ndarray]:
+        list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
     """pool_matrix over the built-in data plus the store at `db` (for bench/imputation.py)."""
     from shortlist.catalog.benchmarks import list_benchmarks
     from shortlist.catalog.hosted import list_hosted
@@ -184,7 +193,7 @@ def evidence_pool(db: str | Path | None = None, include_base: bool = False) -> t
 
 
 @lru_cache(maxsize=4)
-def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, shape: tuple[int, int],
+def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, covs: bytes, shape: tuple[int, int],
             pool: str) -> FactorModel:
     """The fit for one exact matrix; kept on disk too, since the same data are ranked again and again."""
     import pickle
@@ -199,8 +208,9 @@ def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, sh
         pass
     y = np.frombuffer(values).reshape(shape)
     s = np.frombuffer(errors).reshape(shape)
+    x = np.frombuffer(covs).reshape(shape[0], len(COVARIATES))
     rank, scale = CALIBRATION[pool]
-    model = fit_factor_model(benches, y, s, rank=rank, interval_scale=scale)
+    model = fit_factor_model(benches, y, s, rank=rank, interval_scale=scale, covariates=x, covariate_names=COVARIATES)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
@@ -215,16 +225,16 @@ def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, sh
 def factor_model_for(table: Any, candidates: list[Candidate], specs: dict[str, Any],
                      include_base: bool = False) -> FactorModel | None:
     """The factor model fitted on this score table's maker releases (cached per identical matrix)."""
-    _, benches, y, s = pool_matrix(table, candidates, specs, include_base)
+    _, benches, y, s, x = pool_matrix(table, candidates, specs, include_base)
     if not benches or len(y) < 2 * MIN_MODELS_PER_BENCHMARK:
         return None
     import hashlib
 
     pool = "all" if include_base else "post-trained"
     rank, scale = CALIBRATION[pool]
-    key = hashlib.sha1(y.tobytes() + s.tobytes() + "|".join(benches).encode()
-                       + f"|{pool}|{rank}|{scale}".encode()).hexdigest()[:24]
-    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), y.shape, pool)
+    key = hashlib.sha1(y.tobytes() + s.tobytes() + x.tobytes() + "|".join(benches).encode()
+                       + f"|{pool}|{rank}|{scale}|{COVARIATES}".encode()).hexdigest()[:24]
+    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), x.tobytes(), y.shape, pool)
 
 
 class Coster:
@@ -295,7 +305,8 @@ def pick(req: PickRequest) -> Shortlist:
     fitter = Fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
     coster = Coster(fitter, device, count, work, req.gpu_price, req.hosted_file)
     ranked = rank(candidates, table.for_model, specs, profile, k, fitter, top=req.top, alpha=req.alpha,
-                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw)
+                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw,
+                  covariates_of=covariates)
     for e in ranked.entries:
         if e.access == "open-weights" and (e.cost is None or req.include_api):
             e.endpoint_cost = coster.endpoint(e.model)

@@ -109,8 +109,10 @@ class Scorer:
 
     def __init__(self, scores_of: Callable[[str], Mapping[str, ScoreLike]], benchmarks: Mapping[str, BenchmarkLike],
                  profile: Profile, model: FactorModel | None,
-                 rows_of: Callable[[str], Mapping[str, tuple]] | None = None) -> None:
+                 rows_of: Callable[[str], Mapping[str, tuple]] | None = None,
+                 covariates_of: Callable[[Candidate], list[float]] | None = None) -> None:
         self.scores_of, self.benchmarks, self.profile, self.model = scores_of, benchmarks, profile, model
+        self.covariates_of = covariates_of  # the factor model's known facts about a candidate (reasoning or not)
         self.rows_of = rows_of  # ScoreTable.raw: the same scores as stored tuples, for the ordering pass
         self.consts = {b: constants(spec) for b, spec in benchmarks.items()}
         self.weights = {b: w for b, w in profile.weights.items() if w > 0 and b in benchmarks}
@@ -157,7 +159,8 @@ class Scorer:
                     if i is not None:
                         y[r, i], s[r, i] = v, e
             has = (~np.isnan(y)).sum(axis=1)
-            mean, _ = self.model.predict_batch(y, s)
+            x = np.array([self.covariates_of(c) for c in candidates]) if self.covariates_of else None
+            mean, _ = self.model.predict_batch(y, s, x)
             pred = (cols, mean, has)
         out = []
         for r, (c, o) in enumerate(zip(candidates, obs, strict=True)):
@@ -174,8 +177,10 @@ class Scorer:
                 out.append((num / den, measured, c))
         return out
 
-    def full(self, scores: Mapping[str, ScoreLike]) -> tuple[TaskScore | None, dict[str, ScoreUsed], int]:
+    def full(self, scores: Mapping[str, ScoreLike], c: Candidate | None = None) -> tuple[
+            TaskScore | None, dict[str, ScoreUsed], int]:
         """The task score with its error, the scores shown for it, and how many benchmarks the model has."""
+        x = self.covariates_of(c) if (self.covariates_of and c is not None) else None
         parts, used = score_parts(scores, self.weights, self.benchmarks)
         obs = self.observations(scores)
         known = [b for b in obs if b in self.known]
@@ -185,7 +190,7 @@ class Scorer:
             observed = {b: Observation(*obs[b]) for b in known}
 
             def predict(targets: list[str]) -> tuple[list[float], list[list[float]]]:
-                pr = model.predict(observed, targets)
+                pr = model.predict(observed, targets, x)
                 return [self.clip(t, float(m)) for t, m in zip(targets, pr.mean, strict=True)], pr.cov.tolist()
 
         ts = imputed_task_score(parts, self.weights, predict, self.known)
@@ -256,8 +261,8 @@ def _evidence_failure(ts: TaskScore, n_known: int, min_coverage: float, imputing
         return Failure("evidence", f"too little evidence: {n_known} benchmark(s) to predict "
                                    f"{len(ts.imputed)} from (needs {MIN_EVIDENCE})")
     if ts.stderr > MAX_TASK_STDERR:
-        return Failure("evidence", f"too little evidence: task score uncertain by ±{1.96 * ts.stderr * 100:.0f} "
-                                   f"points once predicted (over ±{1.96 * MAX_TASK_STDERR * 100:.0f})")
+        return Failure("evidence", f"too little evidence: task score uncertain by ±{1.96 * ts.stderr * 100:.1f} "
+                                   f"points once predicted (limit ±{1.96 * MAX_TASK_STDERR * 100:.1f})")
     return None
 
 
@@ -274,6 +279,7 @@ def rank(
     factor_model: FactorModel | None = None,
     cost_fn: CostFn | None = None,
     rows_of: Callable[[str], Mapping[str, tuple]] | None = None,
+    covariates_of: Callable[[Candidate], list[float]] | None = None,
 ) -> Ranked:
     """Shortlist the `top` best-scoring candidates that pass; low_coverage is where the caveat starts.
 
@@ -281,7 +287,7 @@ def rank(
     without one the score averages the measured benchmarks only, as shortlist 0.1 did.
     """
     cands = list(candidates)
-    scorer = Scorer(scores_of, benchmarks, profile, factor_model, rows_of)
+    scorer = Scorer(scores_of, benchmarks, profile, factor_model, rows_of, covariates_of)
     points = scorer.points(cands)
     unscored = len(cands) - len(points)
     points.sort(key=lambda t: (-t[0], -t[1], t[2].id))
@@ -299,7 +305,7 @@ def rank(
             excluded.append(_exclusion(c, point, measured / total if total else None, failures))
             continue
         scores = scores_of(c.id)
-        ts, used, n_known = scorer.full(scores)
+        ts, used, n_known = scorer.full(scores, c)
         if ts is None:
             continue
         thin = _evidence_failure(ts, n_known, constraints.min_coverage, factor_model is not None)
