@@ -220,3 +220,33 @@ def test_contents_parquet_imports(shared_data: Path, store: Store, tmp_path: Pat
     assert (report.format, report.rows_read, report.rows_stored, report.scores_stored) == ("v2", 3, 3, 12)
     s = load_scores(store).for_model("mistralai/Mixtral-8x7B-v0.1")
     assert s["ifeval"].value == pytest.approx(0.24152692633324) and s["ifeval"].precision == "bfloat16"
+
+
+@pytest.mark.parametrize(("cell", "needle"), [("150", "ifeval value 150 is outside 0-1"),
+                                               ("-3", "ifeval value -3 is outside 0-1")])
+def test_out_of_range_values_stop_the_import(tmp_path: Path, store: Store, cell: str, needle: str) -> None:
+    f = tmp_path / "own.csv"
+    f.write_text(f"Model,IF,TQA\nacme/good-7b,0.71,0.5\nacme/bad-7b,{cell},0.5\n", encoding="utf-8")
+    from shortlist.catalog.migrations import CATALOG_MIGRATIONS
+
+    store.migrate(CATALOG_MIGRATIONS)
+    before = dump(store)
+    with pytest.raises(BadInput) as err:
+        import_file(store, f, "csv", options=Options(mapping={"model": "Model", "ifeval": "IF", "truthfulqa": "TQA"}))
+    assert needle in str(err.value) and "line 3" in str(err.value) and "acme/bad-7b" in str(err.value)
+    assert dump(store) == before  # nothing stored, not even the good row
+
+
+def test_percent_columns_are_detected_and_said(tmp_path: Path, store: Store) -> None:
+    f = tmp_path / "pct.csv"
+    f.write_text("Model,IF\nacme/a-7b,85\nacme/b-7b,71.25\n", encoding="utf-8")
+    report = import_file(store, f, "csv", options=Options(mapping={"model": "Model", "ifeval": "IF"}))
+    assert any("read as percentages" in n for n in report.notes)
+    assert load_scores(store).for_model("acme/b-7b")["ifeval"].value == pytest.approx(0.7125)
+
+
+def test_an_arena_rating_out_of_range_is_refused(tmp_path: Path, store: Store) -> None:
+    f = tmp_path / "arena.csv"
+    f.write_text("Model,Elo\nacme/a-7b,0.62\n", encoding="utf-8")  # a win rate, not a rating
+    with pytest.raises(BadInput, match="not an arena rating"):
+        import_file(store, f, "csv", options=Options(mapping={"model": "Model", "lmarena_text": "Elo"}))

@@ -88,6 +88,15 @@ def test_tasks_lists_every_profile() -> None:
         (["pick", "--profile-file", "/nonexistent/p.yaml"], "does not exist"),
         (["pick", "--task", "coding", "--weights", "ifeval=1"], "one of --task"),
         (["tasks", "nosuchtask"], "unknown task"),
+        (["pick", "--context", "20m"], "no model supports a context of 20,971,520 tokens"),
+        (["pick", "--db", "/tmp"], "is a directory"),
+        (["pick", "--db", "/nonexistent-folder/x.db"], "does not exist"),
+        (["pick", "--max-cost-per-mtok", "-1"], "--max-cost-per-mtok"),
+        (["pick", "--gpu-price", "0"], "--gpu-price"),
+        (["pick", "--output-tokens", "0"], "--output-tokens"),
+        (["pick", "--why-not", "vibes"], "unknown --why-not"),
+        (["pick", "--hosted-file", "/nonexistent/h.yaml"], "does not exist"),
+        (["leaderboard", "list", "--db", "/tmp"], "is a directory"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args: list[str], needle: str) -> None:
@@ -104,3 +113,40 @@ def test_bad_profile_file_names_the_key(tmp_path: Path) -> None:
     res = _run("pick", "--gpu", "RTX 4090", "--profile-file", str(f))
     assert res.returncode == 2
     assert "weights.bogus_bench" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_table_fits_100_columns_and_groups_why_not() -> None:
+    env = {**os.environ, "COLUMNS": "100"}
+    res = subprocess.run([sys.executable, "-m", "shortlist", "pick", "--gpu", "RTX 4090", "--task", "coding",
+                          "--license", "commercial"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    assert max(len(line) for line in res.stdout.splitlines()) <= 100
+    assert "Why not" in res.stdout and "does not fit (" in res.stdout and "--why-not fit" in res.stdout
+    assert "Not shown at this width:" in res.stdout  # the columns left out are named, not silently dropped
+    wide = subprocess.run([sys.executable, "-m", "shortlist", "pick", "--gpu", "RTX 4090", "--task", "coding",
+                           "--license", "commercial"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "180"}, timeout=120, check=False)
+    header = next(line for line in wide.stdout.splitlines() if "Score±CI" in line)
+    narrow = next(line for line in res.stdout.splitlines() if "Score±CI" in line)
+    assert len(header.split()) > len(narrow.split())  # the full width shows more benchmark columns
+
+
+def test_why_not_lists_every_model_of_one_reason() -> None:
+    folded = _run("pick", "--gpu", "RTX 4090", "--task", "coding", "--license", "commercial", "--json")
+    fits = [x for x in json.loads(folded.stdout)["excluded"] if x["kinds"][0] == "fit"]
+    res = _run("pick", "--gpu", "RTX 4090", "--task", "coding", "--license", "commercial", "--why-not", "fit")
+    assert res.returncode == 0, res.stderr
+    assert len(fits) > 4 and all(x["model"] in res.stdout for x in fits)
+    assert "more (--why-not fit)" not in res.stdout
+
+
+def test_tasks_json_carries_the_typical_request() -> None:
+    res = CliRunner().invoke(app, ["tasks", "customer-support", "--json"])
+    p = json.loads(res.stdout)[0]
+    assert p["workload"]["prompt_tokens"] > 0 and p["workload"]["output_tokens"] > 0
+
+
+def test_nothing_passing_is_said_in_words() -> None:
+    res = _run("pick", "--gpu", "RTX 4090", "--context", "10m")  # only Llama 4 Scout reads 10M tokens; not on 24 GiB
+    assert res.returncode == 0, res.stderr
+    assert "No model passes the constraints" in res.stdout and "Why not" in res.stdout

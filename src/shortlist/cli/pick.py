@@ -138,6 +138,12 @@ def render(sl: Any, width: int | None = None) -> None:
         f"({d['memory']} usable), {sl.constraints['mode']}, context {sl.constraints['context']:,}, "
         f"license {sl.constraints['license']}"
     )
+    if not sl.entries:
+        console.print(f"[bold]{title}[/]\nNo model passes the constraints; the strongest were excluded for the "
+                      "reasons below.")
+        _render_why_not(sl)
+        _render_caveats(sl)
+        return
     benches = [b for b, w in sorted(sl.weights.items(), key=lambda kv: -kv[1]) if w > 0]
     with_cost = any(e.cost or e.endpoint_cost for e in sl.entries)
     shown = benches[:_columns_that_fit(width, benches, with_cost)]
@@ -309,7 +315,9 @@ def register(app: typer.Typer) -> None:
         if json_:
             emit_json([
                 {"id": p.id, "name": p.name, "aliases": list(p.aliases), "description": p.description,
-                 "weights": p.weights, "reasons": p.reasons}
+                 "weights": p.weights, "reasons": p.reasons,
+                 "workload": {"prompt_tokens": p.prompt_tokens, "output_tokens": p.output_tokens,
+                              "reason": p.workload_reason}}
                 for p in profiles
             ])
             return
