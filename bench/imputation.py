@@ -46,7 +46,7 @@ def load_matrix(with_v2: bool, include_base: bool) -> tuple[list[str], list[str]
     if not with_v2:
         return evidence_pool(None, include_base)
     from shortlist import paths
-    from shortlist.catalog.importers import run_import
+    from shortlist.catalog.importers import import_file
     from shortlist.store import Store
 
     shared = paths.shared_data_dir()
@@ -55,7 +55,7 @@ def load_matrix(with_v2: bool, include_base: bool) -> tuple[list[str], list[str]
         sys.exit(0)
     tmp = Path(tempfile.mkdtemp()) / "bench.db"
     store = Store(tmp)
-    run_import(store, shared / "leaderboards" / "open_llm_leaderboard_v2_2025-03-21.csv")
+    import_file(store, shared / "leaderboards" / "open_llm_leaderboard_v2_2025-03-21.csv")
     store.close()
     return evidence_pool(tmp, include_base)
 

@@ -150,3 +150,15 @@ def test_nothing_passing_is_said_in_words() -> None:
     res = _run("pick", "--gpu", "RTX 4090", "--context", "10m")  # only Llama 4 Scout reads 10M tokens; not on 24 GiB
     assert res.returncode == 0, res.stderr
     assert "No model passes the constraints" in res.stdout and "Why not" in res.stdout
+
+
+def test_json_fields_are_documented() -> None:
+    """docs/json-pick.md names every key `pick --json` prints (top level, entries, excluded)."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "json-pick.md").read_text(encoding="utf-8")
+    res = _run("pick", "--gpu", "RTX 4090", "--task", "coding", "--include-api", "--json")
+    d = json.loads(res.stdout)
+    keys = set(d) | set(d["shortlist"][0]) | set(d["excluded"][0]) | set(d["device"]) | set(d["workload"])
+    keys |= set(d["shortlist"][0]["scores"][next(iter(d["shortlist"][0]["scores"]))])
+    assert d["schema_version"] == 2
+    missing = sorted(k for k in keys if k not in doc)
+    assert not missing, missing
