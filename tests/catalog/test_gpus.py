@@ -116,7 +116,7 @@ def test_list_filters():
 
 def test_cpu_entries_have_realistic_bandwidth():
     for g in list_gpus(kind="cpu"):
-        assert 20 <= g.bandwidth_gb_s <= 500, g.id
+        assert 10 <= g.bandwidth_gb_s <= 500, g.id  # a Raspberry Pi 5 to a 12-channel server
         assert g.usable_fraction < 1
 
 

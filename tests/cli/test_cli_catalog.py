@@ -108,10 +108,15 @@ def test_bad_input_is_one_line_exit_2(capsys, args, needles):
 
 
 def test_model_show_catalog_json(capsys):
+    """A catalog model's --json is the model page's schema: facts with their source, license, scores, fit grid."""
     code, out, _ = run(capsys, "model", "llama-3.1-8b", "--json")
     assert code == 0
     data = json.loads(out)
-    assert data["model"]["params_total"] == 8_030_261_248 and "file" not in data
+    assert data["schema_version"] == 1 and data["id"] == "meta-llama/Llama-3.1-8B"
+    assert data["facts"]["params_total"] == 8_030_261_248 and data["source"]
+    assert data["license"]["class"] in ("commercial", "non-commercial", "research", "needs-review")
+    assert data["fit_grid"] and all({"gpu", "precision", "fits"} <= set(c) for c in data["fit_grid"])
+    assert all(s["source"] and s["source_date"] for s in data["scores"])
 
 
 def test_model_show_gguf(capsys, smollm2_gguf):

@@ -113,14 +113,18 @@ def test_checkpointing_and_unsloth_cut_activations(llama31_8b, rtx4090):
 def test_decode_speed_by_hand(llama31_8b, rtx4090):
     r = estimate(FitRequest(model=llama31_8b, gpu=rtx4090, context=4096))
     # bytes per step: weights 16,060,522,496 - embedding lookup 1,050,673,152 + KV at 4096 536,870,912
-    #   = 15,546,720,256; 1008 GB/s × 0.65 = 655.2e9 B/s -> 42.14 tok/s
-    assert r.decode_tokens_per_s == pytest.approx(42.1, abs=0.05)
+    #   = 15,546,720,256; vLLM on a GDDR card reads 16-bit weights at 75% of 1008 GB/s = 756e9 B/s (fitted,
+    #   bench/speed_accuracy.py) with no measurable per-layer cost -> 48.63 tok/s
+    assert r.runtime == "vllm"
+    assert r.decode_tokens_per_s == pytest.approx(48.6, abs=0.05)
 
 
 def test_moe_decode_reads_only_active_experts(mixtral, a100_80):
     r = estimate(FitRequest(model=mixtral, gpu=a100_80, precision="q4_k_m", context=4096))
-    dense_equivalent = 2039e9 * 0.65 / (r.memory.weights_bytes + r.memory.kv_cache_bytes)
-    assert r.decode_tokens_per_s > 2.5 * dense_equivalent  # 2 of 8 experts read per token
+    all_experts = mixtral.model_copy(update={"moe": mixtral.moe.model_copy(update={"experts_per_token": 8}),
+                                             "params_active": None})
+    dense = estimate(FitRequest(model=all_experts, gpu=a100_80, precision="q4_k_m", context=4096))
+    assert r.decode_tokens_per_s > 2.5 * dense.decode_tokens_per_s  # 2 of 8 experts read per token
     assert r.params_active < r.params_total / 3
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from shortlist.catalog.licenses import allowed
@@ -11,10 +10,9 @@ from shortlist.catalog.loader import load_models
 from shortlist.catalog.schema import ModelSpec
 from shortlist.errors import BadInput, NotFound
 from shortlist.names import build_index, normalize, resolve, suggest
+from shortlist.units import parse_param_count
 
 KINDS = ("base", "instruct", "reasoning")
-_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kmbt]?)\s*$", re.IGNORECASE)
-_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
 
 @cache
@@ -34,20 +32,6 @@ def get_model(name: str) -> ModelSpec:
         raise BadInput("empty model name", "pass a Hugging Face id such as meta-llama/Llama-3.1-8B")
     models = load_models()
     return models[resolve(name, _index(), "model", display=list(models))]
-
-
-def parse_param_count(text: str | int | float) -> int:
-    """'8b', '500M', '1.5B', '7e9' or a plain number -> a parameter count."""
-    if isinstance(text, int | float):
-        value = float(text)
-    else:
-        m = _SIZE.match(text)
-        if not m:
-            raise BadInput(f"cannot read '{text}' as a parameter count", "write it like 8b, 500m or 1.5B")
-        value = float(m.group(1)) * _SCALE[m.group(2).lower()]
-    if value <= 0:
-        raise BadInput(f"parameter count must be positive, got '{text}'")
-    return round(value)
 
 
 def families() -> list[str]:

@@ -72,6 +72,9 @@ class ModelSpec(_Fact):
     moe: MoESpec | None = None
     mla: MLASpec | None = None
     params_extra: int = 0  # tensors outside the text decoder (vision tower, MTP head, …)
+    # The weight format the maker publishes (gpt-oss: mxfp4 experts; DeepSeek-V3: fp8). Runtimes that run it
+    # read it as shipped, so it is tried first: a 16-bit copy is only an upcast of it.
+    native_precision: Literal["mxfp4", "fp8"] | None = None
     params_extra_reason: str | None = None
     license: str = "other"  # id in licenses.yaml; "other" = unknown, needs review
     release_date: date | None = None  # required for catalog entries (checked by the loader)
@@ -115,13 +118,18 @@ class GPUSpec(_Fact):
     id: str  # canonical display name, e.g. "RTX 4090"
     aliases: list[str] = []
     vendor: Literal["nvidia", "amd", "apple", "intel", "cpu"]
-    kind: Literal["consumer", "workstation", "datacenter", "apple", "cpu"]
+    kind: Literal["consumer", "laptop", "workstation", "datacenter", "apple", "cpu"]
     memory_gib: float = Field(gt=0)
     usable_fraction: float = Field(default=1.0, gt=0, le=1)  # Apple: share of unified memory the GPU may wire
     bandwidth_gb_s: float = Field(gt=0)  # decimal GB/s
     bf16_tflops: float = Field(gt=0)  # dense (no sparsity); CPU: best-effort matmul throughput
     fp8_tflops: float | None = None
     int8_tops: float | None = None
+    # What decides which kernels run: CUDA compute capability (NVIDIA, e.g. 8.9 for Ada) or the LLVM gfx target
+    # (AMD, e.g. gfx942). shortlist.fit.devices maps them to the precisions and runtimes the device runs.
+    compute_capability: float | None = None
+    gfx: str | None = None
+    unified_memory: bool = False  # CPU and GPU share one pool (Apple, GB10, Strix Halo): offload gains nothing
     release_year: int | None = None
     source: str | None = None
     notes: str | None = None

@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes register(app).
-COMMAND_MODULES = ("catalog", "fit", "leaderboard", "pick", "eval")
+COMMAND_MODULES = ("catalog", "fit", "measure", "leaderboard", "pick", "eval", "report", "serve")
 
 
 def _version_callback(value: bool) -> None:
@@ -60,7 +60,8 @@ for _name in COMMAND_MODULES:
 
 
 def error_line(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    """One line, whatever the message holds (text quoted from a user's file may carry line breaks)."""
+    sys.stderr.write("Error: " + " ".join(message.splitlines()) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shortlist.cli.output import JsonOption, console, emit_json, fmt_bytes, fmt_count
+from shortlist.cli.output import DbOption, JsonOption, console, emit_json, fmt_bytes, fmt_count
 from shortlist.errors import BadInput, NotFound
 
 MODELS_HELP = """List catalog models, filtered by family, kind, size, context and license.
@@ -129,10 +129,22 @@ def _resolve_model(arg: str, online: bool) -> tuple[Any, Any]:
 def model_cmd(
     name: Annotated[str, typer.Argument(help="Catalog id/alias, folder, .gguf file or owner/name repo.")],
     online: Annotated[bool, typer.Option("--online", help="Allow fetching config and headers from the Hub.")] = False,
+    db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     from shortlist.catalog.licenses import explain
 
+    if json_out and not Path(name).expanduser().exists():
+        from shortlist.catalog.hosted import find_hosted
+
+        try:
+            from shortlist.report.views import model_view
+
+            emit_json(model_view(name, db).model_dump(mode="json"))  # the model page's schema (docs/json-model.md)
+            return
+        except NotFound:
+            if find_hosted(name) is not None or "/" not in name:
+                raise
     spec, found = _resolve_model(name, online)
     if json_out:
         out: dict[str, Any] = {"model": _model_row(spec)}
@@ -180,7 +192,7 @@ def _gpu_row(g: Any) -> dict[str, Any]:
 def gpus_cmd(
     name: Annotated[str | None, typer.Argument(help="Show only this GPU (forgiving: 4090, a100-80gb).")] = None,
     kind: Annotated[
-        str | None, typer.Option("--kind", help="consumer, workstation, datacenter, apple or cpu.")
+        str | None, typer.Option("--kind", help="consumer, laptop, workstation, datacenter, apple or cpu.")
     ] = None,
     min_memory: Annotated[float | None, typer.Option("--min-memory", help="At least this many GiB.")] = None,
     detect: Annotated[bool, typer.Option("--detect", help="Show this machine's devices instead.")] = False,

@@ -27,8 +27,11 @@ Examples:
 
 
 def eval_command(
-    model: Annotated[str, typer.Option("--model", "-m", help="hf:FOLDER, hf:owner/name, FILE.gguf, openai:NAME@URL.")],
-    tasks: Annotated[str, typer.Option("--tasks", "-t", help="Comma-separated tasks or groups (e.g. hellaswag,mmlu).")],
+    ctx: typer.Context,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="hf:FOLDER, hf:owner/name, FILE.gguf, openai:NAME@URL.")]
+    = None,
+    tasks: Annotated[str | None, typer.Option("--tasks", "-t", help="Comma-separated tasks or groups (e.g. hellaswag).")]
+    = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate only the first N docs of each task.")] = None,
     num_fewshot: Annotated[int | None, typer.Option("--num-fewshot", help="Few-shot examples (default: the task's).")]
     = None,
@@ -51,6 +54,11 @@ def eval_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    if not model or not tasks:
+        missing = " and ".join(o for o, v in (("--model", model), ("--tasks", tasks)) if not v)
+        raise BadInput(f"eval needs {missing}", "e.g. shortlist eval --model hf:./m --tasks arc_easy --limit 100")
     from shortlist.evaluate import EvalRequest, engine
     from shortlist.evaluate.backends import backend_for, hf_source, load_backend
     from shortlist.store import Store
@@ -152,6 +160,105 @@ def _print_table(result: Any) -> None:
                   f"peak RSS {fmt_bytes(result.peak_rss_bytes)}")
 
 
+COMPARE_HELP = """Is B really better than A? Compare two runs item by item: paired CI, McNemar / paired bootstrap.
+
+RUN_OR_MODEL is a run id (or a unique prefix of one) or a model name (its latest finished run).
+
+\b
+Examples:
+  shortlist eval compare 3f2a9c 81d0e4
+  shortlist eval compare meta-llama/Llama-3.2-1B-Instruct Qwen/Qwen2.5-1.5B-Instruct --tasks arc_easy
+  shortlist eval compare 3f2a9c 81d0e4 --json
+"""
+
+RUNS_HELP = """List stored evaluation runs (running, interrupted, finished) with their progress and headline results.
+
+\b
+Examples:
+  shortlist eval runs
+  shortlist eval runs --json
+"""
+
+
+def _run_id(store: Any, name: str) -> str:
+    """A run id prefix, or a model name meaning its latest finished run."""
+    from shortlist.evaluate.runs import list_runs
+
+    runs = list_runs(store).runs
+    if any(r.run_id.startswith(name) for r in runs):
+        return name
+    finished = [r for r in runs if r.model == name and r.status == "finished"]
+    if not finished:
+        raise BadInput(f"no finished run and no run id matches '{name}'", "see `shortlist eval runs`")
+    return finished[0].run_id
+
+
+def compare_command(
+    run_a: Annotated[str, typer.Argument(help="Run id (or prefix) or model name: A.")],
+    run_b: Annotated[str, typer.Argument(help="Run id (or prefix) or model name: B.")],
+    tasks: Annotated[str | None, typer.Option("--tasks", "-t", help="Only these tasks.")] = None,
+    level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
+    flips: Annotated[int, typer.Option("--flips", help="Flipped items to print per task.")] = 5,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from shortlist.evaluate.compare import compare_runs
+    from shortlist.store import Store
+
+    if not 0.5 <= level < 1.0:
+        raise BadInput(f"--level must be in [0.5, 1), got {level}")
+    names = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
+    with Store(db) as store:
+        result = compare_runs(store, _run_id(store, run_a), _run_id(store, run_b), names, level)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"B = {result.model_b} ({result.run_b})  vs  A = {result.model_a} ({result.run_a})",
+                  title_justify="left")
+    for col in ("task", "n", "A", "B", "B-A [CI]", "p", "A only", "B only"):
+        table.add_column(col, justify="left" if col == "task" else "right")
+    for c in result.tasks:
+        table.add_row(f"{c.task} ({c.metric})", str(c.n), f"{c.mean_a * 100:.1f}", f"{c.mean_b * 100:.1f}",
+                      f"{c.diff * 100:+.1f} [{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]", f"{c.p_value:.3g}",
+                      "-" if c.a_only is None else str(c.a_only), "-" if c.b_only is None else str(c.b_only))
+    console.print(table)
+    for c in result.tasks:
+        console.print(f"[bold]{c.task}[/]: {c.verdict}")
+        for f in c.flipped[:flips]:
+            prompt = (f.prompt or "(prompt not stored)").strip().replace("\n", " ")
+            console.print(f"  doc {f.doc_id}: gold {f.gold!r}, A {f.answer_a!r} ({f.value_a:g}), "
+                          f"B {f.answer_b!r} ({f.value_b:g}) - {prompt[:90]}", soft_wrap=True)
+    for s in result.skipped:
+        console.print(f"[dim]skipped {s}[/]")
+
+
+def runs_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    from shortlist.evaluate.runs import list_runs
+    from shortlist.store import Store
+
+    with Store(db) as store:
+        result = list_runs(store)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(result.runs)} evaluation runs", title_justify="left")
+    for col in ("run", "model", "status", "tasks", "progress", "results"):
+        table.add_column(col, overflow="fold")
+    for r in result.runs:
+        progress_text = f"{r.docs_done}/{r.docs_total}" if r.docs_total else str(r.docs_done)
+        table.add_row(r.run_id, r.model, r.status, ",".join(r.tasks), progress_text,
+                      ", ".join(f"{t} {v * 100:.1f}" for t, v in r.headline.items()))
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
-    app.command("eval", help=HELP, no_args_is_help=True)(eval_command)
+    """Attach `eval` (run), `eval compare` and `eval runs` to the root app."""
+    group = typer.Typer(help=HELP, no_args_is_help=True, invoke_without_command=True, rich_markup_mode="rich")
+    group.callback(invoke_without_command=True, help=HELP)(eval_command)
+    group.command("compare", help=COMPARE_HELP)(compare_command)
+    group.command("runs", help=RUNS_HELP)(runs_command)
+    app.add_typer(group, name="eval")

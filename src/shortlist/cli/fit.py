@@ -14,7 +14,12 @@ context and batch that fit, decode and prefill tokens/s, and how to verify it.
 \b
 MODEL is a catalog id or alias, a local folder with config.json + safetensors, a .gguf file,
 or a Hub repo id in the local cache. Without MODEL: every catalog model that fits, largest first.
-Without --precision: the best precision that fits (bf16 > fp8 > q8_0 > int8 > q6_k > ... > iq1_m).
+Without --precision: the best precision the device runs that fits (a model's native format such as
+gpt-oss's MXFP4 first, then bf16 > fp8 > q8_0 > ... > iq1_m, only those with kernels for the device:
+no fp8 before Ada/Hopper, no AWQ/GPTQ/bitsandbytes off NVIDIA, MLX or GGUF on Apple, GGUF on CPUs).
+Latency (time to first token, per output token, whole request) is for --prompt-tokens in and
+--output-tokens out (defaults: the --task profile's typical request). A `shortlist measure` run of
+the model on this device is shown instead of the estimate.
 
 \b
 Examples:
@@ -22,6 +27,9 @@ Examples:
   shortlist fit llama-3.1-70b --gpu "A100 80GB" --gpus 2 --precision fp8
   shortlist fit ./Llama-3.1-8B-Q4_K_M.gguf --gpu 3060 --kv-dtype q8_0
   shortlist fit qwen2.5-7b --gpu 4090 --mode qlora --context 4k --lora-rank 32
+  shortlist fit openai/gpt-oss-120b --gpu H100
+  shortlist fit llama-3.1-70b --gpu 4090 --offload --host "CPU DDR5 dual-channel 128GB"
+  shortlist fit qwen2.5-7b --gpu "M3 Max 64GB" --precision mlx-q4 --prompt-tokens 4000
   shortlist fit --gpu 4090 --context 32k --json
 """
 
@@ -49,14 +57,43 @@ def _table_one(r: Any) -> None:
     sign = "" if r.headroom_bytes >= 0 else "short by "
     console.print(f"budget {r.budget_bytes / GiB:,.2f} GiB per card · headroom {sign}{abs(r.headroom_bytes) / GiB:,.2f}"
                   f" GiB · max context {r.max_context:,} · max batch {r.max_batch:,}")
-    console.print(f"decode ≈ {r.decode_tokens_per_s:,.0f} tok/s per sequence ({r.decode_tokens_per_s_total:,.0f} total)"
-                  f" · prefill ≈ {r.prefill_tokens_per_s:,.0f} tok/s (± {r.basis.speed_uncertainty_pct:g}%)")
+    _speed_lines(r)
     console.print(f"rule of thumb: (GPU GB × 0.75) ÷ {r.rule_of_thumb_context_multiplier:g} (context) ÷ bytes/param "
                   f"≈ {r.rule_of_thumb_max_params_b:g}B params max")
     console.print("assumptions: " + "; ".join(r.basis.assumptions), style="dim")
     for w in r.warnings:
         console.print(f"note: {w}", style="yellow")
     console.print(f"verify: {r.basis.verify_command}", style="dim")
+
+
+def _speed_lines(r: Any) -> None:
+    """Speeds and latency, or why there are none: a model that does not fit has no speed to show."""
+    if r.decode_tokens_per_s is None:
+        if r.mode == "inference":
+            hint = "; --offload estimates llama.cpp with layers in RAM" if r.runtime == "llama.cpp" else ""
+            console.print(f"no speed: it does not fit{hint}", style="dim")
+        return
+    if r.measured is not None:
+        m = r.measured
+        console.print(f"measured {m.measured_at[:10]} ({m.requests} requests, concurrency {m.concurrency}): decode "
+                      f"{r.decode_tokens_per_s:,.1f} tok/s per request ({m.tokens_per_s_total:,.1f} total) · TTFT p50 "
+                      f"{m.ttft_p50_s * 1000:,.0f} ms, p95 {m.ttft_p95_s * 1000:,.0f} ms · ITL p50 "
+                      f"{m.itl_p50_s * 1000:,.1f} ms · errors {m.errors}")
+    else:
+        console.print(f"decode ≈ {r.decode_tokens_per_s:,.0f} tok/s per sequence ({r.decode_tokens_per_s_total:,.0f} "
+                      f"total, ± {r.basis.speed_uncertainty_pct:g}%) · prefill ≈ {r.prefill_tokens_per_s:,.0f} tok/s "
+                      f"(± {r.basis.prefill_uncertainty_pct:g}%)")
+    lat = r.latency
+    if lat is not None:
+        console.print(f"latency ({lat.basis}, {lat.prompt_tokens:,} in / {lat.output_tokens:,} out): first token "
+                      f"{_secs(lat.ttft_s)} (± {lat.ttft_band_pct:g}%) · {lat.tpot_s * 1000:,.1f} ms per token "
+                      f"(± {lat.tpot_band_pct:g}%) · whole request {_secs(lat.e2e_s)} (± {lat.e2e_band_pct:g}%)")
+    if r.measured is None:
+        console.print(f"speed basis: {r.basis.speed_basis}", style="dim")
+
+
+def _secs(s: float) -> str:
+    return f"{s * 1000:,.0f} ms" if s < 1 else f"{s:,.1f} s"
 
 
 def _table_many(results: list[Any], title: str) -> None:
@@ -70,7 +107,8 @@ def _table_many(results: list[Any], title: str) -> None:
     for r in results:
         t.add_row(r.model, fmt_count(r.params_total), r.precision, f"{r.memory.total_bytes / GiB:,.1f}",
                   f"{r.headroom_bytes / GiB:,.1f}", f"{r.max_context:,}", f"{r.max_batch:,}",
-                  f"{r.decode_tokens_per_s:,.0f}", "yes" if r.fits else "[red]no[/red]")
+                  "-" if r.decode_tokens_per_s is None else f"{r.decode_tokens_per_s:,.0f}",
+                  "yes" if r.fits else "[red]no[/red]")
     console.print(t)
 
 
@@ -92,7 +130,15 @@ def fit_command(
     grad_checkpointing: Annotated[bool, typer.Option("--grad-checkpointing/--no-grad-checkpointing")] = True,
     framework: Annotated[str, typer.Option("--framework", help="transformers or unsloth.")] = "transformers",
     parallelism: Annotated[str, typer.Option("--parallelism", help="auto, tp, ddp, zero2, zero3, fsdp.")] = "auto",
-    runtime: Annotated[str, typer.Option("--runtime", help="auto, vllm, transformers (llama.cpp for GGUF).")] = "auto",
+    runtime: Annotated[str, typer.Option("--runtime", help="auto, vllm, transformers, llama.cpp or mlx.")] = "auto",
+    offload: Annotated[bool, typer.Option("--offload", help="llama.cpp: layers that do not fit stay in host RAM.")]
+    = False,
+    host: Annotated[str | None, typer.Option("--host", help="Host RAM for --offload: a CPU entry of `shortlist gpus`.")]
+    = None,
+    prompt_tokens: Annotated[int | None, typer.Option("--prompt-tokens", help="Prompt of a typical request.")] = None,
+    output_tokens: Annotated[int | None, typer.Option("--output-tokens", help="Answer of a typical request.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Task profile for the typical request (see tasks).")]
+    = None,
     allow_long_context: Annotated[bool, typer.Option("--allow-long-context", help="Go past the native limit.")] = False,
     online: Annotated[bool, typer.Option("--online", help="Read a Hub repo's config and headers from the Hub.")]
     = False,
@@ -102,7 +148,7 @@ def fit_command(
 ) -> None:
     from shortlist.catalog.gpus import choose_device
     from shortlist.errors import BadInput
-    from shortlist.fit import FitRequest, best_fit, estimate, precisions_at_least
+    from shortlist.fit import FitRequest, best_fit, estimate, measured_for, precisions_at_least
     from shortlist.fit.inputs import parse_bytes, parse_context, resolve_model
 
     choices = {"mode": (mode, ("inference", "lora", "qlora", "full")),
@@ -110,7 +156,7 @@ def fit_command(
                "optimizer": (optimizer, ("adamw", "adamw8bit", "paged_adamw", "paged_adamw8bit", "sgd",
                                          "sgd_nomomentum")),
                "parallelism": (parallelism, ("auto", "tp", "ddp", "zero2", "zero3", "fsdp")),
-               "runtime": (runtime, ("auto", "vllm", "transformers", "llama.cpp"))}
+               "runtime": (runtime, ("auto", "vllm", "transformers", "llama.cpp", "mlx"))}
     for opt, (value, allowed) in choices.items():
         if value not in allowed:
             raise BadInput(f"unknown --{opt} '{value}'", "choose one of: " + ", ".join(allowed))
@@ -121,22 +167,35 @@ def fit_command(
         raise BadInput(f"no precision has at least {min_bits:g} bits per weight", "use --min-bits 16 or lower")
     if lora_rank <= 0:
         raise BadInput(f"--lora-rank must be positive, got {lora_rank}")
+    for flag, value in (("--prompt-tokens", prompt_tokens), ("--output-tokens", output_tokens)):
+        if value is not None and value <= 0:
+            raise BadInput(f"{flag} must be positive, got {value}")
+    if task is not None:
+        from shortlist.rank.profiles import get_profile
+
+        profile = get_profile(task)
+        prompt_tokens = prompt_tokens or profile.prompt_tokens
+        output_tokens = output_tokens or profile.output_tokens
     ctx = parse_context(context)
     free = parse_bytes(free_memory) if free_memory else None
     spec_gpu, n_gpus, how = choose_device(gpu, gpus)
+    host_spec = _host_spec(host, how)
     common: dict[str, Any] = dict(
         gpu=spec_gpu, gpus=n_gpus, context=ctx, batch=batch, mode=mode, kv_dtype=kv_dtype, free_memory_bytes=free,
         lora_rank=lora_rank, lora_targets=tuple(t for t in lora_targets.split(",") if t.strip()), optimizer=optimizer,
         grad_checkpointing=grad_checkpointing, framework=framework, parallelism=parallelism, runtime=runtime,
-        allow_long_context=allow_long_context)
+        allow_long_context=allow_long_context, offload=offload, host=host_spec, prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens)
     results = []
     if models:
         for name in models:
             rm = resolve_model(name, online=online)
             chosen = precision or rm.precision
             exact = rm.weights_bytes_exact if chosen == rm.precision and mode == "inference" else None
-            req = FitRequest(model=rm.spec, precision=chosen or "bf16", weights_bytes_exact=exact, **common)
-            results.append(estimate(req) if chosen else best_fit(req, allowed_precisions))
+            req = FitRequest(model=rm.spec, precision=chosen or "bf16", weights_bytes_exact=exact,
+                             source_warnings=rm.warnings, **common)
+            result = estimate(req) if chosen else best_fit(req, allowed_precisions)
+            results.append(measured_for(result) if result.mode == "inference" else result)
     else:
         from shortlist.catalog import list_models
 
@@ -164,6 +223,20 @@ def fit_command(
         _table_many(results, f"Catalog models that fit {spec_gpu.id} × {n_gpus} at {ctx:,} ctx ({mode})")
     else:
         console.print(f"No catalog model fits {spec_gpu.id} × {n_gpus} at {ctx:,} tokens ({mode}).")
+
+
+def _host_spec(name: str | None, how: str) -> Any:
+    """--host names the machine's RAM for --offload; a detected GPU's own machine is measured instead."""
+    from shortlist.catalog.gpus import get_gpu, system_memory_spec
+    from shortlist.errors import BadInput
+
+    if name:
+        spec = get_gpu(name)
+        if spec.vendor != "cpu":
+            raise BadInput(f"--host {name} is a GPU, not host RAM",
+                           "name a CPU entry such as 'CPU DDR5 dual-channel 64GB'")
+        return spec
+    return system_memory_spec() if how == "detected" else None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ import typer
 
 from shortlist.cli.output import DbOption, JsonOption, console, emit_json
 from shortlist.errors import BadInput
+from shortlist.units import parse_params_b, parse_tokens
 
 PICK_HELP = """Rank the models that fit your hardware and license for a task, with noise-aware tiers.
 
@@ -32,33 +32,6 @@ Examples:
   shortlist tasks customer-support
   shortlist tasks --json
 """
-
-_TOKENS = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmM]?)\s*$")
-
-
-def parse_tokens(text: str | None, option: str) -> int | None:
-    """'8k' -> 8192, '128K' -> 131072, '4096' -> 4096 (k = 1024 tokens, as model cards count)."""
-    if text is None:
-        return None
-    m = _TOKENS.match(text)
-    if not m:
-        raise BadInput(f"{option} '{text}' is not a token count", "write it like 4096, 8k or 128k")
-    value = float(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2}[m.group(2).lower()]
-    if value < 1:
-        raise BadInput(f"{option} must be at least 1 token, got '{text}'")
-    return int(value)
-
-
-def parse_params_b(text: str | None) -> float | None:
-    if text is None:
-        return None
-    from shortlist.catalog.models import parse_param_count
-
-    try:
-        return parse_param_count(text) / 1e9
-    except BadInput as exc:
-        raise BadInput(f"--max-params: {exc.message}", exc.hint or "write it like 14b") from None
-
 
 _SHORT = {"truthfulqa_mc2": "TQA", "lmarena_text": "LMArena", "math_lvl5": "MATH5", "mmlu_pro": "MMLUP",
           "arc_challenge": "ARC", "hellaswag": "HSwag", "winogrande": "Wino", "humaneval": "HumEv",
@@ -122,7 +95,7 @@ def _tier_lines(sl: Any) -> list[str]:
 
 def _columns_that_fit(width: int, benches: list[str], with_cost: bool) -> int:
     """How many benchmark columns fit beside the fixed ones at this terminal width."""
-    fixed = 4 + 4 + 26 + 11 + 10 + 6 + 8 + (8 if with_cost else 0)  # T, #, model, score, fit, tok/s, license, $
+    fixed = 4 + 4 + 26 + 11 + 10 + 6 + 7 + 8 + (8 if with_cost else 0)  # T, #, model, score, fit, tok/s, req, lic, $
     room = width - fixed
     return max(1, min(len(benches), room // 8))
 
@@ -157,6 +130,9 @@ def render(sl: Any, width: int | None = None) -> None:
         table.add_column(f"{_short(b)}\n×{sl.weights[b]:g}", justify="right", no_wrap=True)
     table.add_column("Fits as", no_wrap=True)
     table.add_column("tok/s", justify="right", no_wrap=True)
+    with_latency = any(e.latency for e in sl.entries)
+    if with_latency:
+        table.add_column("req s", justify="right", no_wrap=True)
     if with_cost:
         table.add_column("$/Mtok", justify="right", no_wrap=True)
     table.add_column("Lic", no_wrap=True)
@@ -166,6 +142,9 @@ def render(sl: Any, width: int | None = None) -> None:
         row = [str(e.tier), str(e.rank), e.model + (" " + star if star else ""),
                f"{e.task_score * 100:.1f}±{half * 100:.1f}", *(_fmt_score(b, e) for b in shown), _fmt_fit(e),
                f"{e.decode_tokens_per_s:.0f}" if e.decode_tokens_per_s else "-"]
+        if with_latency:
+            lat = e.latency
+            row.append("-" if lat is None else f"{lat.e2e_s:.1f}" + ("[green]m[/]" if lat.basis == "measured" else ""))
         if with_cost:
             row.append(_fmt_cost(e))
         row.append(_LICENSE_SHORT.get(e.license_class, e.license_class))
@@ -181,6 +160,8 @@ def render(sl: Any, width: int | None = None) -> None:
         w = sl.workload
         legend += (f" $/Mtok: per 1M output tokens (e = cheapest hosted endpoint); typical request "
                    f"{w['prompt_tokens']:,} in / {w['output_tokens']:,} out.")
+    if any(e.latency for e in sl.entries):
+        legend += " req s: one user's typical request end to end (m = measured with `shortlist measure`)."
     if hidden:
         legend += f" Not shown at this width: {', '.join(hidden)} (--json has all)."
     console.print(f"[dim]{legend}[/]")

@@ -102,6 +102,7 @@ def _run(request: EvalRequest, tasks: list[Any], prepared: list[tuple[Any, list[
                 p.todo.append(inst)
         pending.append(p)
     reused = {p.task.name: len(p.done) for p in pending}
+    R.set_total(store, run.run_id, sum(len(p.todo) for p in pending))
     tokens_before = backend.stats.tokens_fed
     compute_s = 0.0
     for p in pending:
@@ -125,6 +126,7 @@ def _run(request: EvalRequest, tasks: list[Any], prepared: list[tuple[Any, list[
             metrics=p.task.aggregate(per_doc) if per_doc else {})
     run.groups = _groups(run)
     run.samples = {p.task.name: [p.done[i.doc_id] for i in p.instances] for p in pending}
+    run.items = {p.task.name: [(i.doc_id, R.prompt_hash(i)) for i in p.instances] for p in pending}
     R.compare_with_leaderboard(store, run)
     if request.record_scores:
         R.record_own_scores(store, run)
@@ -155,13 +157,15 @@ def _score(task: Any, batch: list[Instance], backend: Backend, run_id: str) -> l
                 task=task.name, task_version=task.version, doc_id=inst.doc_id, prompt_hash=R.prompt_hash(inst),
                 loglikelihoods=lls, is_greedy=[r.is_greedy for r in res], gold=inst.gold,
                 pred=max(range(len(lls)), key=lls.__getitem__),
-                metrics=_clean(task.process_results(inst, res))))
+                metrics=_clean(task.process_results(inst, res)),
+                prompt=inst.context, choices=list(inst.contexts or inst.continuations)))
     else:
         gen = [i for i in batch if isinstance(i, GenerationInstance)]
         for inst, text in zip(gen, backend.generate([i.request() for i in gen]), strict=True):
             samples.append(R.SampleResult(
                 task=task.name, task_version=task.version, doc_id=inst.doc_id, prompt_hash=R.prompt_hash(inst),
-                generation=text, gold=inst.reference, metrics=_clean(task.process_results(inst, text))))
+                generation=text, gold=inst.reference, metrics=_clean(task.process_results(inst, text)),
+                prompt=inst.prompt))
     return samples
 
 

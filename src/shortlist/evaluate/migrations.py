@@ -46,3 +46,11 @@ MIGRATIONS.step(
 
 # The process that owns a 'running' run, so a later run can tell a killed one ('interrupted') from a live one.
 MIGRATIONS.step("m002_eval_runs_pid", "ALTER TABLE eval_runs ADD COLUMN pid INTEGER")
+
+# What the model was shown, so runs can be browsed and compared item by item without the dataset at hand.
+MIGRATIONS.step("m003_eval_samples_prompt", """
+    ALTER TABLE eval_samples ADD COLUMN prompt TEXT;
+    ALTER TABLE eval_samples ADD COLUMN choices_json TEXT
+""")
+# How many docs a run will score, so a running run can show its progress.
+MIGRATIONS.step("m004_eval_runs_total", "ALTER TABLE eval_runs ADD COLUMN total_docs INTEGER")

@@ -39,6 +39,8 @@ class SampleResult(BaseModel):
     gold: Any = None
     pred: int | None = None
     metrics: dict[str, float] = Field(default_factory=dict)
+    prompt: str | None = None  # what the model was shown (multiple choice: the shared context)
+    choices: list[str] | None = None  # multiple choice: the continuations scored
 
 
 class TaskResult(BaseModel):
@@ -66,6 +68,7 @@ class EvalRun(BaseModel):
     tasks: dict[str, TaskResult] = Field(default_factory=dict)
     groups: dict[str, dict[str, float]] = Field(default_factory=dict)
     leaderboard: dict[str, dict[str, Any]] = Field(default_factory=dict)   # group name -> comparison
+    items: dict[str, list[tuple[int, str]]] = Field(default_factory=dict)  # task -> (doc_id, prompt_hash) scored
     samples: dict[str, list[SampleResult]] = Field(default_factory=dict, exclude=True)  # task -> doc order
 
 
@@ -98,7 +101,7 @@ def load_samples(store: Store, fingerprint: str, task: str, version: str) -> dic
             task=r["task"], task_version=r["task_version"], doc_id=r["doc_id"], prompt_hash=r["prompt_hash"],
             loglikelihoods=_loads(r["loglikelihoods_json"]), is_greedy=_loads(r["is_greedy_json"]),
             generation=r["generation"], gold=json.loads(r["gold_json"]), pred=r["pred"],
-            metrics=json.loads(r["metrics_json"]),
+            metrics=json.loads(r["metrics_json"]), prompt=r["prompt"], choices=_loads(r["choices_json"]),
         )
         out[(s.doc_id, s.prompt_hash)] = s
     return out
@@ -110,12 +113,12 @@ def save_samples(store: Store, fingerprint: str, run_id: str, samples: Sequence[
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO eval_samples (fingerprint, task, task_version, doc_id, prompt_hash, run_id,"
-            " loglikelihoods_json, is_greedy_json, generation, gold_json, pred, metrics_json, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " loglikelihoods_json, is_greedy_json, generation, gold_json, pred, metrics_json, created_at, prompt,"
+            " choices_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (fingerprint, s.task, s.task_version, s.doc_id, s.prompt_hash, run_id,
                  _dumps(s.loglikelihoods), _dumps(s.is_greedy), s.generation, json.dumps(s.gold), s.pred,
-                 json.dumps(s.metrics), stamp)
+                 json.dumps(s.metrics), stamp, s.prompt, _dumps(s.choices))
                 for s in samples
             ],
         )
@@ -133,6 +136,12 @@ def start_run(store: Store, run: EvalRun) -> None:
             (run.run_id, run.model, run.fingerprint, json.dumps(run.backend), json.dumps(run.request),
              run.started_at, os.getpid()),
         )
+
+
+def set_total(store: Store, run_id: str, docs_to_compute: int) -> None:
+    """How many docs this run computes (reused ones excluded): a running run's progress is its samples / this."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE eval_runs SET total_docs = ? WHERE run_id = ?", (docs_to_compute, run_id))
 
 
 def _process_alive(pid: int | None) -> bool:

@@ -12,6 +12,12 @@ Per-format layouts (n_in × n_out matrix, n = n_in × n_out):
 - GPTQ / AWQ w-bit, group g: packed n × w ÷ 8 B + fp16 scale and packed w-bit zero per group per
   output column; GPTQ adds an int32 g_idx per input column. Embeddings, lm_head, router and norms
   stay fp16.
+- MXFP4 (gpt-oss as published; vLLM and transformers read it as is): routed-expert matrices as 4-bit
+  E2M1 values + one E8M0 (1 B) scale per 32 inputs = 4.25 bits per weight; everything else bf16.
+  Only MoE models have experts to store this way, so a dense model in mxfp4 is refused.
+- MLX affine quantization (mlx_lm.convert -q, group 64): every 2-D matrix, embeddings and lm_head
+  included, at `bits` per weight + an fp16 scale and an fp16 bias per group of 64 inputs
+  (4-bit: 4.5 bits per weight); norms stay bf16.
 - GGUF: llama.cpp's per-tensor mix (gguf_mix.py); 1-D tensors F32. The vision tower of a
   multimodal model ships as a separate mmproj file and is not counted.
 """
@@ -26,7 +32,7 @@ from shortlist.catalog.schema import ModelSpec
 from shortlist.fit import gguf_mix
 from shortlist.fit.tensors import Matrix, formula_scale, matrices, vector_params
 
-Family = Literal["float", "fp8", "int8", "bnb4", "gptq", "gguf"]
+Family = Literal["float", "fp8", "int8", "bnb4", "gptq", "gguf", "mxfp4", "mlx"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,11 @@ def _build() -> dict[str, Format]:
         "gptq-int4": Format("gptq-int4", "gptq", 0.5, "GPTQ 4-bit, group 128", g_idx=True),
         "gptq-int8": Format("gptq-int8", "gptq", 1, "GPTQ 8-bit, group 128", bits=8, g_idx=True),
         "gptq-int3": Format("gptq-int3", "gptq", 0.375, "GPTQ 3-bit, group 128", bits=3, g_idx=True),
+        "mxfp4": Format("mxfp4", "mxfp4", 4.25 / 8, "MXFP4 experts (4-bit, E8M0 scale per 32), rest bf16",
+                        group=32),
+        "mlx-q8": Format("mlx-q8", "mlx", 8.5 / 8, "MLX 8-bit affine, group 64", bits=8, group=64),
+        "mlx-q6": Format("mlx-q6", "mlx", 6.5 / 8, "MLX 6-bit affine, group 64", bits=6, group=64),
+        "mlx-q4": Format("mlx-q4", "mlx", 4.5 / 8, "MLX 4-bit affine, group 64", bits=4, group=64),
     }
     for ftype, default in gguf_mix.FTYPES.items():
         name = ftype if ftype != "f32" else "gguf-f32"
@@ -71,11 +82,14 @@ FORMATS: dict[str, Format] = _build()
 ALIASES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16", "f16-gguf": "f16",
            "gguf-f16": "f16", "4bit": "nf4", "bnb4": "nf4", "bnb-nf4": "nf4", "8bit": "int8", "bnb-int8": "int8",
            "w8a8": "int8", "gptq": "gptq-int4", "awq-int4": "awq", "q8": "q8_0", "q4": "q4_k_m", "q5": "q5_k_m",
-           "q6": "q6_k", "q3": "q3_k_m", "q2": "q2_k", "mxfp4": "mxfp4_moe"}
+           "q6": "q6_k", "q3": "q3_k_m", "q2": "q2_k", "mxfp4-gguf": "mxfp4_moe",
+           "mlx-4bit": "mlx-q4", "mlx-8bit": "mlx-q8", "mlx-6bit": "mlx-q6", "mlx4": "mlx-q4", "mlx8": "mlx-q8"}
 
 # Inference quality order, best first (best_fit walks it until something fits).
-QUALITY_ORDER = ("bf16", "fp8", "q8_0", "int8", "q6_k", "q5_k_m", "awq", "q4_k_m", "nf4", "iq4_xs", "q3_k_m",
-                 "iq3_m", "q2_k", "iq2_m", "iq1_m")
+# Each device tries only the entries it runs (shortlist.fit.devices): MLX formats on Apple silicon, GGUF
+# everywhere, the CUDA-only formats on NVIDIA. A model's native format (gpt-oss MXFP4) goes first.
+QUALITY_ORDER = ("bf16", "fp8", "q8_0", "mlx-q8", "int8", "q6_k", "mlx-q6", "q5_k_m", "awq", "mxfp4", "mxfp4_moe",
+                 "q4_k_m", "mlx-q4", "nf4", "iq4_xs", "q3_k_m", "iq3_m", "q2_k", "iq2_m", "iq1_m")
 
 # Scores and leaderboards describe 16-bit weights; below about 4 bits per weight quality drops enough that
 # they stop describing the model you would run, so "best precision that fits" stops here unless asked.
@@ -125,6 +139,10 @@ def _gptq(f: Format, x: Matrix) -> int:
 
 def _skipped(f: Format, x: Matrix) -> bool:
     """Tensors the (non-GGUF) format keeps in the dense dtype."""
+    if f.family == "mlx":
+        return False
+    if f.family == "mxfp4":
+        return not x.routed
     if x.role in ("token_embd", "output"):
         return True
     return not x.quantizable and f.family != "bnb4"
@@ -140,6 +158,10 @@ def matrix_bytes(f: Format, x: Matrix) -> int:
         return _bnb4(f, n) * x.count
     if f.family == "gptq":
         return _gptq(f, x) * x.count
+    if f.family == "mxfp4":
+        return (math.ceil(n / 2) + math.ceil(x.n_in / f.group) * x.n_out) * x.count
+    if f.family == "mlx":
+        return (math.ceil(n * f.bits / 8) + math.ceil(x.n_in / f.group) * x.n_out * 4) * x.count
     raise ValueError(f.family)
 
 

@@ -47,6 +47,23 @@ class ResolvedModel:
     precision: str | None = None  # the file's own precision, when read from a file
     weights_bytes_exact: int | None = None
     source: str = "catalog"
+    warnings: tuple[str, ...] = ()  # what the files say that the estimate should not hide
+
+
+PARAMS_MISMATCH = 0.10  # files vs config.json: a gap this large is missing shards or an unusual layout
+
+
+def _params_warnings(spec: ModelSpec, fmt: str) -> tuple[str, ...]:
+    """A folder whose safetensors hold far fewer (or more) parameters than its config.json implies."""
+    from shortlist.fit.params import count_params
+
+    implied = count_params(spec).total
+    stored = spec.params_total
+    if fmt != "safetensors" or implied <= 0 or abs(stored - implied) / implied <= PARAMS_MISMATCH:
+        return ()
+    return (f"the safetensors files hold {stored / 1e9:.3g}B parameters but config.json implies "
+            f"{implied / 1e9:.3g}B: missing shards or an unusual layout; memory follows the files, and the "
+            "active count is capped at what they hold",)
 
 
 def _file_precision(quantization: str | None, dtypes: dict[str, int]) -> str | None:
@@ -73,7 +90,7 @@ def resolve_model(name: str, online: bool = False) -> ResolvedModel:
         mf = catalog.read_model_source(name)
         precision = _file_precision(mf.quantization, mf.dtypes)
         exact = mf.weight_bytes if precision else None
-        return ResolvedModel(mf.spec, precision, exact, source=mf.format)
+        return ResolvedModel(mf.spec, precision, exact, source=mf.format, warnings=_params_warnings(mf.spec, mf.format))
     if name.lower().endswith(".gguf"):
         raise NotFound(f"no such file: {name}", "check the path to the .gguf file")
     try:

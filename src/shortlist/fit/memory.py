@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shortlist.catalog.schema import ModelSpec
+from shortlist.fit.devices import device_of
 from shortlist.fit.formats import Format, WeightBytes, get_format, weight_bytes
 from shortlist.fit.kv import kv_cache_bytes
 from shortlist.fit.params import lora_adapter_params
@@ -17,6 +18,8 @@ CUDA_GRAPHS = 512 * MIB  # vLLM CUDA-graph pool ("Graph capturing ... took 0.4-0
 VLLM_MAX_SEQS = 256  # vLLM `max_num_seqs` default: sequences in its memory-profiling run
 VLLM_CHUNK = 8192  # vLLM `max_num_batched_tokens` default for `vllm serve`: prefill runs in chunks of this
 LLAMA_CPP_UBATCH = 512  # llama.cpp default n_ubatch: its compute buffer is sized for this many tokens
+MLX_PREFILL_STEP = 2048  # mlx_lm's prefill_step_size: the prompt is evaluated in chunks of this many tokens
+MLX_KV_STEP = 256  # mlx_lm's KVCache grows in steps of 256 tokens
 SLACK_INFERENCE = 0.05  # caching-allocator fragmentation, share of transient activations
 SLACK_TRAINING = 0.10  # training frees and re-allocates far more; measured peaks sit ~10% above live bytes
 BACKWARD_FACTOR = 1.25  # recompute of one layer + its activation grads in flight (Unsloth Llama-3.1-8B slope)
@@ -39,6 +42,7 @@ class Plan:
     kv_dtype: str
     trainable: int
     largest_matrix: int
+    offload_layers: int | None = None  # llama.cpp -ngl when the model is split between card and host RAM
 
     @property
     def model(self) -> ModelSpec:
@@ -46,13 +50,12 @@ class Plan:
 
 
 def resolve_runtime(req: FitRequest, fmt: Format) -> str:
+    """Training: the framework. Inference: the runtime that runs `fmt` on this device (runtimes.py decides)."""
     if req.mode != "inference":
         return "transformers" if req.framework == "transformers" else "unsloth"
-    if fmt.family == "gguf":
-        return "llama.cpp"
-    if req.runtime != "auto":
-        return req.runtime
-    return "transformers" if fmt.family == "bnb4" else "vllm"
+    from shortlist.fit.runtimes import choose_runtime
+
+    return choose_runtime(fmt, device_of(req.gpu), req.runtime)
 
 
 def parallelism(req: FitRequest) -> str:
@@ -72,6 +75,8 @@ def make_plan(req: FitRequest) -> Plan:
     par = parallelism(req)
     shards = req.gpus if par in ("tp", "zero3") else 1
     kv = req.kv_dtype or ("f16" if runtime == "llama.cpp" else ("fp32" if fmt.name == "fp32" else "bf16"))
+    if not req.kv_dtype and fmt.name == "fp16":
+        kv = "fp16"
     trainable = 0
     if req.mode in ("lora", "qlora"):
         trainable = lora_adapter_params(req.model, req.lora_rank, req.lora_targets)
@@ -105,7 +110,14 @@ def layer_activation_elems(m: ModelSpec) -> tuple[int, int]:
 
 
 def _gpu_overhead(p: Plan) -> int:
+    if p.offload_layers == 0:  # nothing on the card: llama.cpp runs on the CPU alone
+        return 0
     return CUDA_CONTEXT if p.req.gpu.vendor in ("nvidia", "amd", "intel") else 0
+
+
+def offload_units(p: Plan) -> int:
+    """llama.cpp's -ngl counts the repeating layers plus the output layer: L + 1 units to place."""
+    return p.model.layers + 1
 
 
 def _inference(p: Plan, context: int, batch: int) -> list[Term]:
@@ -117,14 +129,35 @@ def _inference(p: Plan, context: int, batch: int) -> list[Term]:
     if p.runtime == "llama.cpp" and not m.tied_embeddings:
         host = p.weights.token_embd
         w -= host
+    kv_tokens = context
+    if p.runtime == "mlx":
+        kv_tokens = -(-context // MLX_KV_STEP) * MLX_KV_STEP
+    kv = kv_cache_bytes(m, kv_tokens, batch, p.kv_dtype, kv_shards=n)
+    split = ""
+    if p.offload_layers is not None:  # llama.cpp partial offload: the first -ngl units on the card, rest in RAM
+        units, on_card = offload_units(p), p.offload_layers
+        host += w - w * on_card // units
+        w = w * on_card // units
+        kv_card = kv * min(on_card, m.layers) // m.layers
+        host += kv - kv_card
+        kv = kv_card
+        split = f", {on_card} of {units} layers on the card (-ngl {on_card})"
     terms.append(Term(name="weights", group="weights", bytes=w // n,
-                      formula=f"{p.fmt.label} tensors" + (f" ÷ {n} cards" if n > 1 else "")
-                      + (" (token_embd stays in host RAM)" if host else "")))
-    kv = kv_cache_bytes(m, context, batch, p.kv_dtype, kv_shards=n)
+                      formula=f"{p.fmt.label} tensors" + (f" ÷ {n} cards" if n > 1 else "") + split
+                      + (" (token_embd stays in host RAM)" if host and not split else "")))
     terms.append(Term(name="kv_cache", group="kv_cache", bytes=kv,
                       formula=f"layers × tokens kept × {'latent' if m.mla else '2 × kv_heads × head_dim'} × batch "
-                      f"× {p.kv_dtype}"))
-    if p.runtime == "llama.cpp":
+                      f"× {p.kv_dtype}" + (f" (MLX grows it in {MLX_KV_STEP}-token steps)" if p.runtime == "mlx"
+                                           else "")))
+    if p.runtime == "mlx":
+        infer, _ = layer_activation_elems(m)
+        tokens = min(context * batch, MLX_PREFILL_STEP)
+        act = tokens * infer * 2
+        terms.append(Term(name="activations", group="activations", bytes=act,
+                          formula=f"{tokens} prefill tokens (mlx_lm prefill_step_size) × {infer} elems × 2 B"))
+        terms.append(Term(name="logits", group="overhead", bytes=m.vocab_size * batch * 4,
+                          formula=f"vocab × {batch} sequences × fp32"))
+    elif p.runtime == "llama.cpp":
         ub = min(LLAMA_CPP_UBATCH, context * batch)
         comp = ub * 4 * (m.vocab_size + m.hidden_size)
         if not req.flash_attention:  # the f32 KQ matrix plus q/k/v/out staging (6 × hidden per token)
@@ -156,7 +189,9 @@ def _inference(p: Plan, context: int, batch: int) -> list[Term]:
     if ctx:
         terms.append(Term(name="cuda_context", group="overhead", bytes=ctx, formula="CUDA context + workspaces"))
     if host:
-        terms.append(Term(name="host_token_embd", group="weights", bytes=-host, formula="(host RAM, not counted)"))
+        what = "offloaded layers, their KV cache and token_embd" if p.offload_layers is not None else "token_embd"
+        terms.append(Term(name="host_ram", group="weights", bytes=-host,
+                          formula=f"(host RAM: {what}; not on the card)"))
     return terms
 
 

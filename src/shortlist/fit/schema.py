@@ -9,12 +9,12 @@ from pydantic import BaseModel, ConfigDict
 from shortlist.catalog.schema import GPUSpec, ModelSpec
 
 Mode = Literal["inference", "lora", "qlora", "full"]
-Runtime = Literal["auto", "vllm", "transformers", "llama.cpp"]
+Runtime = Literal["auto", "vllm", "transformers", "llama.cpp", "mlx"]
 Framework = Literal["transformers", "unsloth"]
 Parallelism = Literal["auto", "tp", "ddp", "zero2", "zero3", "fsdp"]
 Optimizer = Literal["adamw", "adamw8bit", "paged_adamw", "paged_adamw8bit", "sgd", "sgd_nomomentum"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: speeds are null when the model does not fit; offload, latency, measured, speed_basis
 
 
 class FitRequest(BaseModel):
@@ -41,6 +41,11 @@ class FitRequest(BaseModel):
     parallelism: Parallelism = "auto"  # auto: tp for inference, ddp for training
     allow_long_context: bool = False
     weights_bytes_exact: int | None = None  # from a real file (e.g. a .gguf's tensor bytes)
+    offload: bool = False  # llama.cpp: put what does not fit on the card in host RAM (-ngl < all layers)
+    host: GPUSpec | None = None  # the host RAM offloaded layers live in (None: a dual-channel DDR5 desktop)
+    prompt_tokens: int | None = None  # a typical request, for latency (None: 1,000 in, 300 out)
+    output_tokens: int | None = None
+    source_warnings: tuple[str, ...] = ()  # what reading the model's files found (passed through to warnings)
 
 
 class Term(BaseModel):
@@ -72,9 +77,57 @@ class Basis(BaseModel):
     inputs: dict[str, str | int | float | bool | None]
     assumptions: list[str]
     uncertainty_pct: float  # ± band on total memory
-    speed_uncertainty_pct: float
+    speed_uncertainty_pct: float  # ± band on decode speed (validation error of the calibrated model)
+    prefill_uncertainty_pct: float = 0.0  # ± band on prefill speed
+    speed_basis: str = ""  # the runtime, device class and fitted kernel shares the speeds rest on
     verify_command: str
     approximate_model: bool = False
+
+
+class Offload(BaseModel):
+    """llama.cpp partial offload: the first `gpu_layers` of `layers` + 1 (output) units on the card."""
+
+    gpu_layers: int
+    units: int  # repeating layers + the output layer (llama.cpp's -ngl counts both)
+    host: str  # the host RAM device
+    host_bytes: int  # weights and KV cache left in host RAM
+    host_budget_bytes: int
+    host_bandwidth_gb_s: float
+    fits_host: bool
+
+
+class Latency(BaseModel):
+    """What a user of one request feels: time to first token, time per output token, and the whole request."""
+
+    prompt_tokens: int
+    output_tokens: int
+    ttft_s: float
+    tpot_s: float  # seconds per output token after the first
+    e2e_s: float  # ttft + (output - 1) × tpot
+    ttft_band_pct: float
+    tpot_band_pct: float
+    e2e_band_pct: float
+    basis: Literal["estimate", "measured"]
+    detail: str
+
+
+class Measured(BaseModel):
+    """A `shortlist measure` run on this model and device, shown instead of the estimate."""
+
+    measured_at: str
+    source: str  # the server URL or GGUF file measured
+    device: str
+    prompt_tokens: int
+    output_tokens: int
+    concurrency: int
+    requests: int
+    errors: int
+    ttft_p50_s: float
+    ttft_p95_s: float
+    itl_p50_s: float
+    itl_p95_s: float
+    tokens_per_s_per_request: float
+    tokens_per_s_total: float
 
 
 class FitResult(BaseModel):
@@ -99,14 +152,17 @@ class FitResult(BaseModel):
     headroom_bytes: int  # budget - total (negative: short by that much)
     max_context: int  # largest context that fits at this batch (0: not even 1 token)
     max_batch: int  # largest batch that fits at this context
-    decode_tokens_per_s: float  # per sequence
-    decode_tokens_per_s_total: float  # all sequences of the batch
-    prefill_tokens_per_s: float
+    decode_tokens_per_s: float | None  # per sequence; None when it does not fit (and no offload)
+    decode_tokens_per_s_total: float | None  # all sequences of the batch
+    prefill_tokens_per_s: float | None
     rule_of_thumb_max_params_b: float
     rule_of_thumb_context_multiplier: float
     trainable_params: int = 0
     basis: Basis
     warnings: list[str] = []
+    offload: Offload | None = None
+    latency: Latency | None = None  # inference only
+    measured: Measured | None = None  # set when `shortlist measure` has a run of this model on this device
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -160,6 +160,7 @@ class Fitter:
             raise BadInput(f"no precision has at least {min_bits:g} bits per weight", "use --min-bits 16 or lower")
         self._cache: dict[Any, FitOutcome] = {}
         self._serving: dict[Any, tuple[int, float, float]] = {}
+        self._latency: dict[Any, Any] = {}
         self.calls = 0
 
     def _request(self, spec: Any, context: int) -> Any:
@@ -229,6 +230,25 @@ class Fitter:
             except ShortlistError:
                 self._serving[key] = (0, 0.0, 0.0)
         return self._serving[key]
+
+    def latency(self, c: Candidate, precision: str, prompt_tokens: int, output_tokens: int) -> Any:
+        """What one user of c feels here (shortlist.fit.Latency: TTFT, per token, whole request, band and basis):
+        a stored `shortlist measure` run of this model on this device when there is one, else the estimate.
+        None when it does not fit or has no weights to fit."""
+        from shortlist.fit import estimate, measured_for
+
+        key = (c.id, precision, prompt_tokens, output_tokens)
+        if key not in self._latency:
+            result = None
+            if c.spec is not None:
+                try:
+                    req = self._request(c.spec, min(prompt_tokens + output_tokens, c.spec.max_context))
+                    result = measured_for(estimate(req.model_copy(update={
+                        "precision": precision, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens})))
+                except ShortlistError:
+                    result = None
+            self._latency[key] = result.latency if result is not None else None
+        return self._latency[key]
 
     def __call__(self, c: Candidate) -> FitOutcome:
         if c.spec is not None:

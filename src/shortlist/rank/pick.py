@@ -62,6 +62,7 @@ class PickRequest:
     prompt_tokens: int | None = None  # typical request; None: the profile's
     output_tokens: int | None = None
     hosted_file: str | Path | None = None
+    models: list[str] | None = None  # only these (catalog ids, hosted ids, leaderboard names), reported even if they fail
 
 
 def resolve_profile(req: PickRequest) -> Profile:
@@ -129,21 +130,46 @@ def _check_context(req: PickRequest, hosted: list[Any]) -> None:
         raise BadInput(f"no model supports a context of {need:,} tokens", hint)
 
 
+_TABLES: dict[tuple[Any, ...], Any] = {}
+
+
+def _stamp(path: Path) -> tuple[Any, ...]:
+    """What changes when the database changes: the file and its write-ahead log."""
+    out: list[Any] = [str(path.resolve())]
+    for f in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = f.stat()
+            out += [st.st_mtime_ns, st.st_size]
+        except OSError:
+            out += [None, None]
+    return tuple(out)
+
+
 def open_scores(db: str | Path | None) -> Any:
-    """Built-in scores, plus the store's when its file exists (pick never creates a database)."""
+    """Built-in scores, plus the store's when its file exists (pick never creates a database).
+
+    A long-lived process (the web app) asks again and again: the table is kept until the file changes.
+    """
     from shortlist.catalog.scores import load_scores
 
     path = paths.db_path(db)
     paths.check_db(path, paths.db_given_explicitly(db), reading=True)
     if not path.is_file():
         return load_scores(None)
+    key = _stamp(path)
+    hit = _TABLES.get(key)
+    if hit is not None:
+        return hit
     from shortlist.store import Store
 
     store = Store(path)
     try:
-        return load_scores(store)
+        table = load_scores(store)
     finally:
         store.close()
+    _TABLES.clear()  # one database at a time is the common case; keep memory flat
+    _TABLES[key] = table
+    return table
 
 
 def _official(c: Candidate) -> bool:
@@ -286,9 +312,10 @@ def pick(req: PickRequest) -> Shortlist:
     table = open_scores(req.db)
     present = table.benchmarks()
     specs = {b.id: b for b in list_benchmarks()}
-    candidates = build_candidates(table, load_models().values(), hosted)
+    candidates = _candidates(table, hosted, req.hosted_file)
     include_base = req.mode != "inference" if req.include_base is None else req.include_base
     model = factor_model_for(table, candidates, specs, include_base) if req.impute else None
+    ranked_pool = _only(candidates, req.models) if req.models else candidates
     available = sum(profile.share(b) for b in present if b in profile.weights)
     if req.min_coverage is not None:
         min_coverage = req.min_coverage
@@ -302,14 +329,19 @@ def pick(req: PickRequest) -> Shortlist:
         context=req.context, gpus=count, device_label=label, device_memory_bytes=usable,
     )
     work = Workload(req.prompt_tokens or profile.prompt_tokens, req.output_tokens or profile.output_tokens)
-    fitter = Fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
+    fitter = _fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
     coster = Coster(fitter, device, count, work, req.gpu_price, req.hosted_file)
-    ranked = rank(candidates, table.for_model, specs, profile, k, fitter, top=req.top, alpha=req.alpha,
+    ranked = rank(ranked_pool, table.for_model, specs, profile, k, fitter,
+                  top=len(ranked_pool) if req.models else req.top, alpha=req.alpha, keep_failing=bool(req.models),
                   low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw,
                   covariates_of=covariates)
+    by_id = {c.id: c for c in ranked_pool}
     for e in ranked.entries:
         if e.access == "open-weights" and (e.cost is None or req.include_api):
             e.endpoint_cost = coster.endpoint(e.model)
+        c = by_id.get(e.model)
+        if c is not None and e.fits and e.precision and c.spec is not None and req.mode == "inference":
+            e.latency = fitter.latency(c, e.precision, work.prompt_tokens, work.output_tokens)
 
     caveats = _caveats(req, profile, present, ranked, model, min_coverage, candidates)
     by_kind = Counter(x.kinds[0] for x in ranked.excluded)
@@ -318,7 +350,7 @@ def pick(req: PickRequest) -> Shortlist:
         task_name=profile.name,
         profile_source=profile.source,
         weights=dict(profile.weights),
-        reasons=dict(profile.reasons),
+        weight_reasons=dict(profile.reasons),
         constraints={
             "license": req.license, "allow_unknown_license": req.allow_unknown_license, "mode": req.mode,
             "context": req.context, "min_context": req.min_context, "gpus": count,
@@ -332,7 +364,7 @@ def pick(req: PickRequest) -> Shortlist:
                 "usd_per_hour": coster.price.usd_per_hour if coster.price else None,
                 "price_basis": coster.price.basis if coster.price else None},
         alpha=req.alpha,
-        entries=ranked.entries,
+        shortlist=ranked.entries,
         excluded=ranked.excluded,
         excluded_total=len(ranked.excluded),
         excluded_by_kind=dict(by_kind),
@@ -344,6 +376,60 @@ def pick(req: PickRequest) -> Shortlist:
                   (profile.workload_reason or "default typical request")},
         method=_method(model),
     )
+
+
+# A long-lived process (the web app) asks many questions of the same data: candidates are kept per score
+# table, fitters (with their per-model estimates) per hardware question. Both are small and bounded.
+_CANDIDATES: dict[tuple[int, str], list[Candidate]] = {}
+_FITTERS: dict[tuple[Any, ...], Fitter] = {}
+_KEEP = 16
+
+
+def _candidates(table: Any, hosted: list[Any], hosted_file: str | Path | None) -> list[Candidate]:
+    from shortlist.catalog.loader import load_models
+
+    key = (id(table), str(hosted_file))
+    hit = _CANDIDATES.get(key)
+    if hit is None:
+        if len(_CANDIDATES) >= _KEEP:
+            _CANDIDATES.clear()
+        hit = _CANDIDATES[key] = build_candidates(table, load_models().values(), hosted)
+    return hit
+
+
+def _fitter(device: Any, count: int, mode: str, context: int, free: int | None, min_bits: float) -> Fitter:
+    key = (device.id, device.usable_bytes, count, mode, context, free, min_bits)
+    hit = _FITTERS.get(key)
+    if hit is None:
+        if len(_FITTERS) >= _KEEP:
+            _FITTERS.pop(next(iter(_FITTERS)))
+        hit = _FITTERS[key] = Fitter(device, count, mode, context, free, min_bits)
+    return hit
+
+
+def _only(candidates: list[Candidate], names: list[str]) -> list[Candidate]:
+    """The candidates the user named, in their order; NotFound for a name nothing knows."""
+    from shortlist.catalog.hosted import find_hosted
+    from shortlist.catalog.models import get_model
+    from shortlist.errors import NotFound
+
+    by_id = {c.id: c for c in candidates}
+    out = []
+    for name in names:
+        if name in by_id:
+            out.append(by_id[name])
+            continue
+        hosted = find_hosted(name)
+        key = hosted.id if hosted is not None else None
+        if key is None:
+            try:
+                key = get_model(name).id
+            except NotFound:
+                raise NotFound(f"unknown model '{name}'", "use a catalog id, an API model or an imported name") from None
+        if key not in by_id:
+            raise NotFound(f"'{name}' has no candidate entry", "it needs scores or a catalog entry")
+        out.append(by_id[key])
+    return out
 
 
 def _method(model: FactorModel | None) -> dict[str, Any]:

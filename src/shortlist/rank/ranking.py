@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,9 @@ def score_parts(
             continue
         e = evidence_of(s, spec)
         parts[bench] = (e.normalized, e.normalized_stderr)
-        used[bench] = ScoreUsed(bench, s.value, e.raw_stderr, e.stderr_basis, e.normalized, s.source, e.source_date,
+        used[bench] = ScoreUsed(benchmark=bench, value=s.value, stderr=e.raw_stderr, stderr_basis=e.stderr_basis,
+                                normalized=e.normalized, normalized_stderr=e.normalized_stderr, source=s.source,
+                                source_date=e.source_date,
                                 setting=e.setting, maker_reported=e.maker_reported)
     return parts, used
 
@@ -84,8 +87,10 @@ def _imputed_used(ts: TaskScore, benchmarks: Mapping[str, BenchmarkLike]) -> dic
         spec = benchmarks[bench]
         raw = _denormalize(mean, spec)
         raw_sd = abs(_denormalize(mean + sd, spec) - raw)
-        out[bench] = ScoreUsed(bench, raw, raw_sd, "prediction interval (factor model)", mean,
-                               "predicted from this model's other scores", None, imputed=True)
+        out[bench] = ScoreUsed(benchmark=bench, value=raw, stderr=raw_sd,
+                               stderr_basis="prediction interval (factor model)", normalized=mean,
+                               normalized_stderr=sd,
+                               source="predicted from this model's other scores", imputed=True)
     return out
 
 
@@ -280,6 +285,7 @@ def rank(
     cost_fn: CostFn | None = None,
     rows_of: Callable[[str], Mapping[str, tuple]] | None = None,
     covariates_of: Callable[[Candidate], list[float]] | None = None,
+    keep_failing: bool = False,
 ) -> Ranked:
     """Shortlist the `top` best-scoring candidates that pass; low_coverage is where the caveat starts.
 
@@ -288,7 +294,7 @@ def rank(
     """
     cands = list(candidates)
     scorer = Scorer(scores_of, benchmarks, profile, factor_model, rows_of, covariates_of)
-    points = scorer.points(cands)
+    points = _cached_points(scorer, cands, scores_of)
     unscored = len(cands) - len(points)
     points.sort(key=lambda t: (-t[0], -t[1], t[2].id))
 
@@ -326,7 +332,7 @@ def rank(
             bad_cost = cost_failure(cost, constraints)
             if bad_cost:
                 failures.append(bad_cost)
-        if failures:
+        if failures and not keep_failing:
             excluded.append(_exclusion(c, ts.score, ts.coverage, failures, ts.stderr))
             continue
         entries.append(
@@ -357,6 +363,7 @@ def rank(
                 release_date=c.release_date,
                 cost=cost,
                 community=community_of(c),
+                failed=[f.reason for f in order(failures)],
             )
         )
     _mark_tiers(entries, alpha)
@@ -366,6 +373,28 @@ def rank(
     for e, on in zip(entries, pareto_flags(costs), strict=True):
         e.pareto_cost = on
     return Ranked(entries, excluded, scored=len(points), unscored=unscored)
+
+
+_POINTS: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[tuple[float, float, Candidate]]]] = {}
+
+
+def _cached_points(scorer: Scorer, cands: list[Candidate], scores_of: Any) -> list[tuple[float, float, Candidate]]:
+    """The ordering pass depends on the scores, the profile and the factor model, not on the hardware: a process
+    asked many questions (the web app) computes it once per profile. The cache holds the very objects it was
+    computed from and checks their identity, so a new table that happens to reuse an old one's id never hits."""
+    owner = getattr(scores_of, "__self__", None)
+    if owner is None:
+        return scorer.points(cands)
+    refs = (owner, scorer.model, cands)
+    key = (id(owner), tuple(sorted(scorer.weights.items())), id(scorer.model), id(cands))
+    hit = _POINTS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], refs, strict=True)):
+        return list(hit[1])
+    if len(_POINTS) >= 32:
+        _POINTS.clear()
+    points = scorer.points(cands)
+    _POINTS[key] = (refs, points)
+    return list(points)
 
 
 def _mark_tiers(entries: list[Entry], alpha: float) -> None:

@@ -1,0 +1,88 @@
+"""`shortlist report`: the decision in one file a team can read (HTML, Markdown or JSON)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shortlist.cli.output import DbOption, err_console
+from shortlist.errors import BadInput
+from shortlist.units import parse_params_b, parse_tokens
+
+HELP = """Write the decision report: the question, the shortlist with tiers in words, the evidence and its sources.
+
+One self-contained HTML file (opens offline, prints cleanly), or --format md for a wiki or pull request, or
+--format json. The same store and options give a byte-identical file.
+
+\b
+Examples:
+  shortlist report --gpu "RTX 4090" --task customer-support --license commercial -o decision.html
+  shortlist report --gpu H100 --gpus 8 --task general-chat --include-api --format md -o decision.md
+  shortlist report --gpu 4090 --task coding --models Qwen/Qwen3-32B,google/gemma-3-27b-it --runs 3f2a,81d0 -o a.html
+"""
+
+
+def report_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU name; default: detect, else system RAM.")] = None,
+    gpus: Annotated[int | None, typer.Option("--gpus", help="Number of GPUs.")] = None,
+    task: Annotated[str | None, typer.Option("--task", "-t", help="Task profile (see `shortlist tasks`).")] = None,
+    weights: Annotated[str | None, typer.Option("--weights", help="Own weights: ifeval=2,truthfulqa=1.")] = None,
+    license_: Annotated[str, typer.Option("--license", help="commercial, non-commercial, research, any.")] = "any",
+    mode: Annotated[str, typer.Option("--mode", help="inference, lora, qlora or full.")] = "inference",
+    context: Annotated[str, typer.Option("--context", help="Context to fit, e.g. 8k.")] = "4096",
+    min_context: Annotated[str | None, typer.Option("--min-context", help="Models must support this.")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many models to shortlist.")] = 10,
+    max_params: Annotated[str | None, typer.Option("--max-params", help="Largest size, e.g. 14b.")] = None,
+    include_api: Annotated[bool, typer.Option("--include-api", help="Also rank API-only models.")] = False,
+    include_community: Annotated[bool, typer.Option("--include-community", help="Also rank community models.")]
+    = False,
+    allow_unknown_license: Annotated[bool, typer.Option("--allow-unknown-license",
+                                                        help="Keep models whose license needs review.")] = False,
+    gpu_price: Annotated[float | None, typer.Option("--gpu-price", help="$ per hour per card.")] = None,
+    models: Annotated[str | None, typer.Option("--models", help="Report exactly these models (comma-separated).")]
+    = None,
+    runs: Annotated[str | None, typer.Option("--runs", help="Evaluation runs to include (ids, comma-separated).")]
+    = None,
+    title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
+    db: DbOption = None,
+) -> None:
+    from shortlist.rank import PickRequest
+    from shortlist.report.decision import build_decision, render_html, render_markdown
+
+    if fmt not in ("html", "md", "json"):
+        raise BadInput(f"unknown --format '{fmt}'", "use html, md or json")
+    if output.is_dir():
+        raise BadInput(f"--output {output} is a folder", "give a file name such as decision.html")
+    if not output.parent.is_dir():
+        raise BadInput(f"--output: folder {output.parent} does not exist", "create it or write elsewhere")
+    req = PickRequest(
+        task=task, weights=weights, gpu=gpu, gpus=gpus, mode=mode, license=license_,
+        context=parse_tokens(context, "--context") or 4096, min_context=parse_tokens(min_context, "--min-context"),
+        top=top, max_params_b=parse_params_b(max_params), include_api=include_api,
+        include_community=include_community, allow_unknown_license=allow_unknown_license, gpu_price=gpu_price, db=db,
+        models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+    )
+    command = shlex.join(["shortlist", *sys.argv[sys.argv.index("report"):]]) if "report" in sys.argv \
+        else "shortlist report"
+    decision = build_decision(req, command, title, [r.strip() for r in runs.split(",") if r.strip()] if runs
+                              else None, db)
+    if fmt == "html":
+        text = render_html(decision)
+    elif fmt == "md":
+        text = render_markdown(decision)
+    else:
+        text = decision.model_dump_json(indent=2)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)  # nothing half written
+    err_console.print(f"wrote {output} ({len(text.encode()) / 1024:,.0f} KiB)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report", help=HELP)(report_command)
