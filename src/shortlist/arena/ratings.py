@@ -4,7 +4,7 @@ Why this shape (see ../shared/design/arena-notes.md for the measurements): after
 models x models x outcome count table the cost no longer grows with the number of votes, Newton's method
 reaches the exact maximum-likelihood estimate in a handful of iterations, and a multinomial bootstrap over
 the table's cells is equivalent to resampling votes at a tiny fraction of the cost. All resamples are
-solved at once as one batched Newton iteration.
+solved at once, by chord steps from the full-data fit (see bootstrap_thetas).
 
 Conventions (LMArena's): a tie and a "both bad" vote count as half a win for each side by default;
 ratings are on the Elo scale, 400/ln(10) per logit, centred so the field mean is 1000. An anchor (a model
@@ -32,6 +32,7 @@ _MAX_STEP = 4.0  # logits per Newton step: keeps near-separable data from oversh
 # A vanishing ridge keeps a bootstrap resample solvable when it draws no vote for a rarely seen model;
 # it moves ratings of models with votes by far less than 0.001 Elo.
 _RIDGE = 1e-9
+_FLOOR = 1e-5  # logits (0.002 Elo): below it a step that no longer shrinks is rounding noise
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,47 @@ def count_table(
     return CountTable(names, flat.reshape(p, p, 4), self_votes=int(same.sum()))
 
 
+def count_table_from_codes(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, models: Sequence[str],
+                           weights: np.ndarray | None = None) -> CountTable:
+    """Aggregate integer-coded votes (indices into `models`, outcome codes 0..3 as in OUTCOMES) in one bincount.
+
+    The fast path for data already coded (a database GROUP BY, a categorical column): 1M votes in a few ms.
+    `weights` counts each row that many times (rows that are already aggregated counts).
+    """
+    a, b, k = (np.asarray(x, dtype=np.int64) for x in (a, b, outcome))
+    p = len(models)
+    if not (a.shape == b.shape == k.shape):
+        raise BadInput("model_a, model_b and winner must have the same length")
+    if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= p or k.min() < 0 or k.max() > 3):
+        raise BadInput("vote codes out of range", f"model codes must be 0..{p - 1} and outcome codes 0..3")
+    w = np.ones(a.size, dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+    same = a == b
+    keep = ~same
+    flat = np.bincount((a[keep] * p + b[keep]) * 4 + k[keep], weights=w[keep], minlength=p * p * 4)
+    return CountTable(tuple(models), flat.astype(np.int64).reshape(p, p, 4), self_votes=int(w[same].sum()))
+
+
+def prior_wins(p: int, prior: float) -> np.ndarray:
+    """`prior` wins each way between every two models: with 0.5, one virtual tie per pair.
+
+    Used only when the maximum-likelihood estimate does not exist (a model that never lost or never won, or
+    groups of models never compared, as in a young private arena): it keeps every rating finite and pulls
+    the ratings slightly together, by about as much as one tied vote per pair would.
+    """
+    w = np.full((p, p), float(prior))
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def is_connected(wins: np.ndarray) -> bool:
+    """Whether the MLE exists: every model beats, and is beaten by, every other one through some chain."""
+    try:
+        _check_connected(wins, [str(i) for i in range(len(wins))])
+    except BadInput:
+        return False
+    return True
+
+
 def _check_connected(wins: np.ndarray, models: Sequence[str]) -> None:
     """The MLE exists only when every model both wins and loses against the rest, transitively."""
     p = len(models)
@@ -115,18 +157,24 @@ def _check_connected(wins: np.ndarray, models: Sequence[str]) -> None:
         )
 
 
-def fit_bradley_terry(wins: np.ndarray, tol: float = 1e-9, max_iter: int = 60) -> np.ndarray:
+def fit_bradley_terry(wins: np.ndarray, tol: float = 1e-9, max_iter: int = 60,
+                      theta0: np.ndarray | None = None) -> np.ndarray:
     """Maximum-likelihood log-strengths (mean 0) for one win matrix (p, p) or a batch (r, p, p).
 
     Newton's method on the concave log-likelihood sum_ij W_ij log sigmoid(t_i - t_j); the sum-to-zero
     constraint is handled by adding the all-ones matrix to the negative Hessian, which leaves the step
     unchanged on the constraint surface and makes it invertible. Each matrix of a batch stops as soon as
-    its own step is below tol, so one slow resample does not slow the rest.
+    its own step is below tol, so one slow resample does not slow the rest. A warm start (theta0, e.g. the
+    previous fit after one more vote) usually needs one or two steps.
     """
     single = wins.ndim == 2
     w_all = wins[None] if single else wins
     r, p, _ = w_all.shape
-    theta = np.zeros((r, p))
+    if theta0 is None:
+        theta = np.zeros((r, p))
+    else:
+        theta = np.array(theta0, dtype=float).reshape(r, p)
+        theta -= theta.mean(axis=1, keepdims=True)
     ones = np.ones((p, p)) / p
     idx = np.arange(p)
     active = np.arange(r)
@@ -151,7 +199,12 @@ def fit_bradley_terry(wins: np.ndarray, tol: float = 1e-9, max_iter: int = 60) -
 
 
 def sandwich_stderr(wins_by_outcome: np.ndarray, theta: np.ndarray, tie_weight: float = 0.5) -> np.ndarray:
-    """Robust (sandwich) standard errors of the log-strengths: H^-1 G H^-1 under the mean-0 constraint.
+    """Robust (sandwich) standard errors of the log-strengths: sqrt of sandwich_cov's diagonal."""
+    return np.sqrt(np.clip(np.diag(sandwich_cov(wins_by_outcome, theta, tie_weight)), 0.0, None))
+
+
+def sandwich_cov(wins_by_outcome: np.ndarray, theta: np.ndarray, tie_weight: float = 0.5) -> np.ndarray:
+    """Robust (sandwich) covariance of the log-strengths: H^-1 G H^-1 under the mean-0 constraint.
 
     wins_by_outcome is the CountTable's (p, p, 4) counts; each vote's score is (y - p_ij)(e_i - e_j) with
     y = 1, 0 or tie_weight, so a half-credit tie counts for less variance than a coin flip.
@@ -171,40 +224,190 @@ def sandwich_stderr(wins_by_outcome: np.ndarray, theta: np.ndarray, tie_weight: 
     meat[np.diag_indices(p)] = meat_pair.sum(axis=1)
     centre = np.eye(p) - np.ones((p, p)) / p
     h_inv = centre @ np.linalg.pinv(hess) @ centre
-    cov = h_inv @ meat @ h_inv
-    return np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    return h_inv @ meat @ h_inv
 
 
-def bootstrap_thetas(table: CountTable, resamples: int, seed: int, tie_weight: float = 0.5,
-                     chunk: int = 250) -> np.ndarray:
-    """(resamples, p) log-strengths, each fitted on a multinomial redraw of the votes.
+def pair_cells(table: CountTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, cells): the unordered pairs i < j and, per pair, [i's wins, j's wins, ties] from either side.
 
-    The fit depends on the votes only through, per unordered pair, i's wins, j's wins and the ties, so
-    the redraw is over those cells: summing a multinomial over finer cells (sides, tie kinds) gives
-    exactly this multinomial, at a third of the draws.
+    The fit depends on the votes only through these three numbers per pair, so a multinomial redraw over
+    them is exactly the redraw of the votes (summing a multinomial over finer cells, sides and tie kinds,
+    gives this multinomial) at a third of the draws.
     """
     c = table.counts
     i_won = c[..., 0] + c[..., 1].T  # i beat j, from either side
     tied = c[..., 2] + c[..., 3]
     tied = tied + tied.T
-    p = len(table.models)
-    iu, ju = np.triu_indices(p, k=1)
-    cells = np.stack([i_won[iu, ju], i_won[ju, iu], tied[iu, ju]], axis=1).reshape(-1)
+    iu, ju = np.triu_indices(len(table.models), k=1)
+    cells = np.stack([i_won[iu, ju], i_won[ju, iu], tied[iu, ju]], axis=1)
+    return iu, ju, cells
+
+
+def bootstrap_thetas(table: CountTable, resamples: int, seed: int, tie_weight: float = 0.5,
+                     theta_hat: np.ndarray | None = None, tol: float = 1e-9, max_iter: int = 60,
+                     prior: float = 0.0, prior_if_separated: float = 0.0) -> np.ndarray:
+    """(resamples, p) log-strengths, each the exact MLE of a multinomial redraw of the votes.
+
+    The redraw is one `rng.multinomial` over the non-empty pair cells (drawn in chunks that consume the
+    generator exactly as one call would), so a seed gives the same intervals for any chunk size. Each
+    resample is then solved on the pairs that have votes, all resamples of a chunk at once, starting from
+    the full-data MLE (a resample is a small perturbation of the data):
+    - first by chord steps: Newton with the full-data Hessian, inverted once, so an iteration is one
+      sigmoid, one scatter-add and one small matrix product, and no per-resample linear algebra;
+    - a resample whose steps stop shrinking fast (a model with few votes makes its Hessian differ from the
+      full data's) switches to its own Hessian, refreshed every third step.
+    Both converge to the same fixed point as plain Newton, since the gradient is exact; only the metric of
+    the step differs. Anything left after `max_iter` is finished by plain batched Newton.
+    `prior` adds that many wins each way to every pair of every resample (see prior_wins).
+    `prior_if_separated` does so only for the resamples whose MLE does not exist (a model drew no loss or
+    no win; its fitted rating runs off towards infinity): in a young arena such draws are common and would
+    otherwise set the interval bounds to whatever the solver reached when it stopped.
+    """
+    iu, ju, cells3 = pair_cells(table)
+    cells = cells3.reshape(-1)
     live = np.flatnonzero(cells)
     n = int(cells.sum())
+    p = len(table.models)
+    if theta_hat is None:
+        theta_hat = fit_bradley_terry(table.wins(tie_weight) + prior_wins(p, prior))
+    voted = np.flatnonzero(cells3.sum(axis=1) > 0) if prior == 0 else np.arange(len(iu))
+    ia, ja = iu[voted], ju[voted]
+    full_total = cells3[voted].astype(float) @ np.array([1.0, 1.0, 2.0 * tie_weight]) + 2.0 * prior
+    solver = _ResampleSolver(ia, ja, p, theta_hat, full_total, tol, max_iter)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, cells[live] / n, size=resamples)
     out = np.empty((resamples, p))
+    # bound memory: a chunk holds its draws and, at worst, one p x p inverse per resample
+    chunk = max(1, min(resamples, int(_CHUNK_ELEMENTS // max(p * p, cells.size))))
     for start in range(0, resamples, chunk):
-        part = draws[start:start + chunk]
-        full = np.zeros((len(part), cells.size))
-        full[:, live] = part
-        full = full.reshape(len(part), -1, 3)
-        w = np.zeros((len(part), p, p))
-        w[:, iu, ju] = full[:, :, 0] + tie_weight * full[:, :, 2]
-        w[:, ju, iu] = full[:, :, 1] + tie_weight * full[:, :, 2]
-        out[start:start + len(part)] = fit_bradley_terry(w)
+        size = min(chunk, resamples - start)
+        full = np.zeros((size, cells.size))
+        full[:, live] = rng.multinomial(n, cells[live] / n, size=size)
+        full = full.reshape(size, -1, 3)[:, voted]
+        score = full[..., 0] + tie_weight * full[..., 2] + prior  # i's credit against j
+        total = full[..., 0] + full[..., 1] + 2.0 * tie_weight * full[..., 2] + 2.0 * prior  # the pair's in all
+        theta = solver.solve(score, total)
+        if prior_if_separated > 0 and prior == 0:
+            # a model with no win or no loss in the draw, or (groups that never lost to the rest) a fit
+            # that ran off: either way the MLE does not exist
+            won = np.zeros((size, p))
+            np.add.at(won.T, ia, score.T)
+            np.add.at(won.T, ja, (total - score).T)
+            played = np.zeros((size, p))
+            np.add.at(played.T, ia, total.T)
+            np.add.at(played.T, ja, total.T)
+            extreme = ((played > 0) & ((won <= 0) | (won >= played))).any(axis=1)
+            runaway = np.flatnonzero(extreme | (np.ptp(theta, axis=1) > _SEPARATED))
+            if runaway.size:
+                w = np.full((runaway.size, p, p), prior_if_separated)
+                w[:, np.arange(p), np.arange(p)] = 0.0
+                w[:, ia, ja] += score[runaway]
+                w[:, ja, ia] += total[runaway] - score[runaway]
+                theta[runaway] = fit_bradley_terry(w)
+        out[start:start + size] = theta
     return out
+
+
+_CHUNK_ELEMENTS = 8e6  # float64 elements per chunk array (64 MB)
+_SEPARATED = 15.0  # logits between best and worst: P(win) = 1 - 3e-7, only reached by a diverging fit
+_SLOW = 0.1  # a chord step that shrinks the last one by less than this factor is too slow: switch to Newton
+
+
+class _ResampleSolver:
+    """Solves many resamples of one pair structure; see bootstrap_thetas for the method."""
+
+    def __init__(self, ia: np.ndarray, ja: np.ndarray, p: int, theta_hat: np.ndarray, total: np.ndarray,
+                 tol: float, max_iter: int) -> None:
+        self.ia, self.ja, self.p, self.theta_hat = ia, ja, p, theta_hat
+        self.tol, self.max_iter = tol, max_iter
+        self.h0_inv = np.linalg.inv(_neg_hessian_pairs(theta_hat, ia, ja, total, p))
+        # signed incidence (pairs x models): +1 for i, -1 for j; as dense matrix products the gather of
+        # rating differences and the scatter of pair gradients onto models are two small BLAS calls
+        self.incidence = np.zeros((len(ia), p))
+        self.incidence[np.arange(len(ia)), ia] = 1.0
+        self.incidence[np.arange(len(ia)), ja] = -1.0
+
+    def _grad(self, th: np.ndarray, score: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        prob = 1.0 / (1.0 + np.exp(-(th @ self.incidence.T)))
+        resid = score - total * prob
+        return resid @ self.incidence - _RIDGE * th, prob
+
+    def _own_inverse(self, prob: np.ndarray, total: np.ndarray) -> np.ndarray:
+        p = self.p
+        curv = total * prob * (1.0 - prob)
+        h = np.zeros((len(curv), p * p))
+        h[:, self.ia * p + self.ja] = -curv
+        h[:, self.ja * p + self.ia] = -curv
+        h = h.reshape(len(curv), p, p)
+        h[:, np.arange(p), np.arange(p)] = -h.sum(axis=2) + _RIDGE
+        return np.linalg.inv(h + 1.0 / p)
+
+    def solve(self, score: np.ndarray, total: np.ndarray) -> np.ndarray:
+        r, p = len(score), self.p
+        theta = np.repeat(self.theta_hat[None, :], r, axis=0)
+        last = np.full(r, np.inf)
+        # a model that drew no votes is pinned only by the ridge, which the full-data Hessian does not see:
+        # such resamples use their own Hessian from the start (rare: models with a handful of votes)
+        seen = np.abs(self.incidence)
+        per_model = (total @ seen)[:, seen.sum(axis=0) > 0]
+        own_ids = np.flatnonzero((per_model == 0).any(axis=1))  # resamples on their own Hessian, sorted
+        own_inv = np.zeros((own_ids.size, p, p))
+        own_age = np.full(own_ids.size, 3)  # steps since their inverse; 3 = invert at the next step
+        active = np.ones(r, dtype=bool)
+        for _ in range(self.max_iter):
+            idx = np.flatnonzero(active)
+            grad, prob = self._grad(theta[idx], score[idx], total[idx])
+            step = grad @ self.h0_inv
+            if own_ids.size:
+                pos = np.searchsorted(idx, own_ids)
+                stale = own_age >= 3
+                if stale.any():
+                    own_inv[stale] = self._own_inverse(prob[pos[stale]], total[own_ids[stale]])
+                    own_age[stale] = 0
+                step[pos] = np.einsum("rp,rpq->rq", grad[pos], own_inv)
+                own_age += 1
+            biggest = np.abs(step).max(axis=1)
+            scale = np.where(biggest > _MAX_STEP, _MAX_STEP / np.maximum(biggest, 1e-300), 1.0)
+            th = theta[idx] + step * scale[:, None]
+            theta[idx] = th - th.mean(axis=1, keepdims=True)
+            # Done when the error left is below tol (steps shrink geometrically, so it is about the next step,
+            # ratio x this one), or when steps stop shrinking at the floor that rounding sets for a model with
+            # almost no votes in this resample (its curvature is little more than the ridge).
+            prev = last[idx]
+            ratio = np.where(np.isfinite(prev), biggest / np.maximum(prev, 1e-300), np.nan)
+            done = (biggest < self.tol) | (biggest * ratio < self.tol) | ((biggest < _FLOOR) & (ratio > 0.5))
+            slow = ~done & (biggest > _SLOW * prev) & ~np.isin(idx, own_ids)
+            last[idx] = biggest
+            active[idx[done]] = False
+            if own_ids.size:
+                keep = active[own_ids]
+                own_ids, own_inv, own_age = own_ids[keep], own_inv[keep], own_age[keep]
+            if slow.any():
+                new = idx[slow]
+                own_ids = np.concatenate([own_ids, new])
+                own_inv = np.concatenate([own_inv, np.zeros((new.size, p, p))])
+                own_age = np.concatenate([own_age, np.full(new.size, 3)])  # inverted at the next step
+                order = np.argsort(own_ids)
+                own_ids, own_inv, own_age = own_ids[order], own_inv[order], own_age[order]
+            if not active.any():
+                break
+        left = np.flatnonzero(active)
+        if left.size:
+            w = np.zeros((left.size, p, p))
+            w[:, self.ia, self.ja] = score[left]
+            w[:, self.ja, self.ia] = total[left] - score[left]
+            theta[left] = fit_bradley_terry(w, theta0=theta[left])
+        return theta
+
+
+def _neg_hessian_pairs(theta: np.ndarray, ia: np.ndarray, ja: np.ndarray, total: np.ndarray, p: int) -> np.ndarray:
+    """Negative Hessian of the pairwise log-likelihood plus the ridge and the mean-zero completion (ones/p)."""
+    prob = 1.0 / (1.0 + np.exp(-(theta[ia] - theta[ja])))
+    curv = total * prob * (1.0 - prob)
+    h = np.zeros((p, p))
+    np.add.at(h, (ia, ja), -curv)
+    np.add.at(h, (ja, ia), -curv)
+    h[np.diag_indices(p)] = -h.sum(axis=1) + _RIDGE
+    return h + np.ones((p, p)) / p
 
 
 @dataclass(frozen=True)
@@ -257,7 +460,7 @@ def rate(
         label = f"{name} = {value:g}"
     se = sandwich_stderr(table.counts, theta, tie_weight) * ELO_PER_LOGIT
     if resamples:
-        boot = CENTRE + ELO_PER_LOGIT * bootstrap_thetas(table, resamples, seed, tie_weight)
+        boot = CENTRE + ELO_PER_LOGIT * bootstrap_thetas(table, resamples, seed, tie_weight, theta_hat=theta)
         tail = (1.0 - level) / 2.0 * 100.0
         low, high = np.percentile(boot, [tail, 100.0 - tail], axis=0)
     else:

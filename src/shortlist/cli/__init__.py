@@ -25,6 +25,7 @@ Examples:
   shortlist models --family qwen2.5
   shortlist leaderboard import open_llm_leaderboard_v2.csv
   shortlist eval --model hf:./SmolLM2-135M --tasks hellaswag,arc_easy --limit 100
+  shortlist arena leaderboard my-arena
 """
 
 app = typer.Typer(
@@ -37,7 +38,7 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes register(app).
-COMMAND_MODULES = ("catalog", "fit", "measure", "leaderboard", "pick", "eval", "report", "serve")
+COMMAND_MODULES = ("catalog", "fit", "measure", "leaderboard", "pick", "eval", "arena", "report", "serve")
 
 
 def _version_callback(value: bool) -> None:

@@ -90,6 +90,10 @@ def _tier_lines(sl: Any) -> list[str]:
         else:
             what = f"significantly below tier {t - 1}" + (f", tied with #{members[0].rank}" if len(members) > 1 else "")
         out.append(f"Tier {t}: {span} {what}")
+    paired = [e for e in sl.entries if e.tier_test != "unpaired"]
+    if paired:
+        out.append(f"Tier tests paired on your own runs for {', '.join('#' + str(e.rank) for e in paired)} "
+                   f"({paired[0].tier_test.removeprefix('paired on own runs: ')}); the others unpaired")
     return out
 
 

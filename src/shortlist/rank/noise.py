@@ -106,23 +106,45 @@ class TierMark:
     leader: int  # index (in the ranked list) of this tier's leader
     p_value: float  # two-sided p of the test against the tier's leader (1.0 for the leader itself)
     p_vs_first: float  # the same test against #1, for the words "statistically tied with #1"
+    test: str = "unpaired"  # "unpaired", or which benchmarks were paired on the user's own runs
 
 
-def assign_tiers(ranked: Sequence[tuple[float, float]], alpha: float = DEFAULT_ALPHA) -> list[TierMark]:
-    """ranked: (score, stderr) best first. See the module docstring for the rule."""
+def assign_tiers(ranked: Sequence[tuple[float, float]], alpha: float = DEFAULT_ALPHA,
+                 diff_se: Callable[[int, int], tuple[float, str | None]] | None = None) -> list[TierMark]:
+    """ranked: (score, stderr) best first. See the module docstring for the rule.
+
+    diff_se(i, j): the standard error of score_i - score_j and a note when it is not the unpaired
+    hypot(se_i, se_j) (paired on the user's own runs); None: always unpaired.
+    """
     if not 0.0 < alpha < 1.0:
         raise ValueError("alpha must be in (0, 1)")
+
+    def test(i: int, j: int) -> tuple[float, str]:
+        diff = ranked[i][0] - ranked[j][0]
+        if diff_se is not None:
+            se, note = diff_se(i, j)
+            if note:
+                return _p(diff, se), note
+        return two_sided_p(diff, ranked[i][1], ranked[j][1]), "unpaired"
+
     marks: list[TierMark] = []
     tier, leader = 0, 0
-    for i, (score, se) in enumerate(ranked):
+    for i in range(len(ranked)):
         if i == 0:
             tier = 1
             marks.append(TierMark(1, 0, 1.0, 1.0))
             continue
-        lead_score, lead_se = ranked[leader]
-        p = two_sided_p(lead_score - score, lead_se, se)
+        p, how = test(leader, i)
         if p < alpha:
             tier, leader, p = tier + 1, i, 1.0
-        first_score, first_se = ranked[0]
-        marks.append(TierMark(tier, leader, p, two_sided_p(first_score - score, first_se, se)))
+        first, _ = test(0, i)
+        marks.append(TierMark(tier, leader, p, first, how))
     return marks
+
+
+def _p(diff: float, se: float) -> float:
+    if se <= 0:
+        return 0.0 if diff else 1.0
+    from shortlist.stats import normal_cdf
+
+    return 2.0 * (1.0 - normal_cdf(abs(diff) / se))

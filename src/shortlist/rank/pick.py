@@ -335,6 +335,7 @@ def pick(req: PickRequest) -> Shortlist:
                   top=len(ranked_pool) if req.models else req.top, alpha=req.alpha, keep_failing=bool(req.models),
                   low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw,
                   covariates_of=covariates)
+    _paired_tiers(ranked.entries, profile, specs, req)
     by_id = {c.id: c for c in ranked_pool}
     for e in ranked.entries:
         if e.access == "open-weights" and (e.cost is None or req.include_api):
@@ -430,6 +431,19 @@ def _only(candidates: list[Candidate], names: list[str]) -> list[Candidate]:
             raise NotFound(f"'{name}' has no candidate entry", "it needs scores or a catalog entry")
         out.append(by_id[key])
     return out
+
+
+def _paired_tiers(entries: list[Any], profile: Profile, specs: dict[str, Any], req: PickRequest) -> None:
+    """Re-test the tiers pairwise where shortlisted models have own runs on the same items (rank.paired)."""
+    from shortlist.rank.paired import diff_stderr, own_items
+    from shortlist.rank.ranking import mark_tiers
+
+    weights = {b: w for b, w in profile.weights.items() if w > 0 and b in specs}
+    items = own_items([e.model for e in entries], weights, req.db)
+    if len(items) < 2:
+        return
+    baselines = {b: specs[b].random_baseline for b in weights}
+    mark_tiers(entries, req.alpha, lambda a, b: diff_stderr(a, b, weights, baselines, items))
 
 
 def _method(model: FactorModel | None) -> dict[str, Any]:

@@ -366,7 +366,7 @@ def rank(
                 failed=[f.reason for f in order(failures)],
             )
         )
-    _mark_tiers(entries, alpha)
+    mark_tiers(entries, alpha)
     for e, on in zip(entries, pareto_flags([(e.task_score, e.memory_total_bytes) for e in entries]), strict=True):
         e.pareto = on
     costs = [(e.task_score, e.cost.usd_per_request if e.cost else None) for e in entries]
@@ -397,10 +397,13 @@ def _cached_points(scorer: Scorer, cands: list[Candidate], scores_of: Any) -> li
     return list(points)
 
 
-def _mark_tiers(entries: list[Entry], alpha: float) -> None:
-    marks = assign_tiers([(e.task_score, e.task_score_stderr) for e in entries], alpha)
+def mark_tiers(entries: list[Entry], alpha: float,
+               diff_se: Callable[[Entry, Entry], tuple[float, str | None]] | None = None) -> None:
+    """Tier, p-value against #1 and the words, best first; diff_se pairs models with own runs on shared items."""
+    pair = (lambda i, j: diff_se(entries[i], entries[j])) if diff_se else None
+    marks = assign_tiers([(e.task_score, e.task_score_stderr) for e in entries], alpha, pair)
     for e, m in zip(entries, marks, strict=True):
-        e.tier, e.p_vs_first = m.tier, m.p_vs_first
+        e.tier, e.p_vs_first, e.tier_test = m.tier, m.p_vs_first, m.test
         if e.rank == 1:
             e.tie_note = "leader"
         elif m.tier == 1:

@@ -61,6 +61,7 @@ class Entry(_Model):
     pareto: bool = False
     p_vs_first: float = 1.0
     tie_note: str = ""
+    tier_test: str = "unpaired"  # how the tier test compared it: unpaired, or paired on the user's own runs
     caveats: list[str] = Field(default_factory=list)
     imputed: list[str] = Field(default_factory=list)  # benchmarks predicted, not measured
     access: str = "open-weights"  # or "api"
