@@ -92,7 +92,8 @@ def main() -> int:
     print(f"explorer server time over {len(server_ms)} changed filters: median {med:.0f} ms, "
           f"p90 {statistics.quantiles(server_ms, n=10)[-1]:.0f} ms, max {max(server_ms):.0f} ms "
           f"(budget {BUDGET_MS:.0f} ms)")
-    print(f"page weight before charts: max {max(weights) / 1e3:.0f} kB, median {statistics.median(weights) / 1e3:.0f} kB "
+    print(f"page weight before charts: max {max(weights) / 1e3:.0f} kB, "
+          f"median {statistics.median(weights) / 1e3:.0f} kB "
           f"(budget {BUDGET_BYTES / 1e6:.0f} MB)")
     cli = statistics.median(cli_s) * 1000
     print(f"the same questions through the CLI (new process each): median {cli:.0f} ms; "

@@ -81,7 +81,8 @@ def test_json_twins_are_the_cli_schemas(tools: object, server: str, web_db: Path
     q = {"gpu": "RTX 4090", "task": "customer-support", "license": "commercial"}
     twin = httpx.get(server + "/explore.json?" + urlencode(q)).json()
     accept = httpx.get(server + "/?" + urlencode(q), headers={"Accept": "application/json"}).json()
-    cli = json.loads(tools.shortlist("pick", "--gpu", "RTX 4090", "--task", "customer-support", "--license", "commercial",
+    cli = json.loads(tools.shortlist("pick", "--gpu", "RTX 4090", "--task", "customer-support",
+                                     "--license", "commercial",
                                "--json", "--db", str(web_db)).stdout)
     assert set(twin) == set(cli) and twin["schema_version"] == cli["schema_version"]
     assert [e["model"] for e in twin["shortlist"]] == [e["model"] for e in cli["shortlist"]]

@@ -28,10 +28,10 @@ Examples:
 
 def eval_command(
     ctx: typer.Context,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="hf:FOLDER, hf:owner/name, FILE.gguf, openai:NAME@URL.")]
-    = None,
-    tasks: Annotated[str | None, typer.Option("--tasks", "-t", help="Comma-separated tasks or groups (e.g. hellaswag).")]
-    = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="hf:FOLDER, hf:owner/name, FILE.gguf, openai:NAME@URL.")] = None,
+    tasks: Annotated[str | None, typer.Option(
+        "--tasks", "-t", help="Comma-separated tasks or groups (e.g. hellaswag).")] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate only the first N docs of each task.")] = None,
     num_fewshot: Annotated[int | None, typer.Option("--num-fewshot", help="Few-shot examples (default: the task's).")]
     = None,

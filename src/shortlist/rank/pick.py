@@ -62,7 +62,7 @@ class PickRequest:
     prompt_tokens: int | None = None  # typical request; None: the profile's
     output_tokens: int | None = None
     hosted_file: str | Path | None = None
-    models: list[str] | None = None  # only these (catalog ids, hosted ids, leaderboard names), reported even if they fail
+    models: list[str] | None = None  # only these (catalog ids, hosted ids, leaderboard names), even if they fail
 
 
 def resolve_profile(req: PickRequest) -> Profile:
@@ -298,7 +298,6 @@ def pick(req: PickRequest) -> Shortlist:
     from shortlist.catalog.benchmarks import list_benchmarks
     from shortlist.catalog.gpus import choose_device
     from shortlist.catalog.hosted import load_hosted
-    from shortlist.catalog.loader import load_models
 
     hosted = list(load_hosted(req.hosted_file).values())
     _check_context(req, hosted)
@@ -426,7 +425,8 @@ def _only(candidates: list[Candidate], names: list[str]) -> list[Candidate]:
             try:
                 key = get_model(name).id
             except NotFound:
-                raise NotFound(f"unknown model '{name}'", "use a catalog id, an API model or an imported name") from None
+                raise NotFound(f"unknown model '{name}'",
+                               "use a catalog id, an API model or an imported name") from None
         if key not in by_id:
             raise NotFound(f"'{name}' has no candidate entry", "it needs scores or a catalog entry")
         out.append(by_id[key])
