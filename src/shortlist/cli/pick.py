@@ -22,6 +22,8 @@ Examples:
   shortlist pick --gpu H100 --gpus 8 --task general-chat --include-api --max-cost-per-mtok 2
   shortlist pick --gpu 4090 --task coding --why-not fit
   shortlist pick --profile-file my-task.yaml --include-community --allow-unknown-license
+  shortlist pick --gpu 4090 --task customer-support --arena bots --arena-weight 0.3
+  shortlist pick --gpu 4090 --models Qwen/Qwen3-8B,meta-llama/Llama-3.1-8B-Instruct
 """
 
 TASKS_HELP = """List the task profiles: each a weighted mix of benchmarks with a reason per weight.
@@ -48,6 +50,8 @@ WHY_NOT_SHOWN = 4  # names per reason group before folding
 
 
 def _short(bench: str) -> str:
+    if bench.startswith("own-arena:"):
+        return "YourAr"
     return _SHORT.get(bench, bench.upper() if len(bench) <= 6 else bench[:6])
 
 
@@ -55,7 +59,8 @@ def _fmt_score(bench: str, entry: Any) -> str:
     s = entry.scores.get(bench)
     if s is None:
         return "[dim]-[/]"
-    text = f"{s.value:.0f}" if bench in ("lmarena_text",) or bench.startswith("arena_2025") else f"{s.value * 100:.1f}"
+    rating = bench in ("lmarena_text",) or bench.startswith(("arena_2025", "own-arena:"))
+    text = f"{s.value:.0f}" if rating else f"{s.value * 100:.1f}"
     if s.imputed:
         return f"[italic dim]{text}p[/]"
     return text + ("[dim]m[/]" if s.maker_reported else "")
@@ -131,7 +136,7 @@ def render(sl: Any, width: int | None = None) -> None:
     table.add_column("Model", overflow="fold", min_width=18, ratio=1)
     table.add_column("Score±CI", justify="right", no_wrap=True)
     for b in shown:
-        table.add_column(f"{_short(b)}\n×{sl.weights[b]:g}", justify="right", no_wrap=True)
+        table.add_column(f"{_short(b)}\n×{sl.weights[b]:.3g}", justify="right", no_wrap=True)
     table.add_column("Fits as", no_wrap=True)
     table.add_column("tok/s", justify="right", no_wrap=True)
     with_latency = any(e.latency for e in sl.entries)
@@ -171,8 +176,46 @@ def render(sl: Any, width: int | None = None) -> None:
     console.print(f"[dim]{legend}[/]")
     for line in _tier_lines(sl):
         console.print(f"  {line}")
+    _render_arena(sl)
     _render_why_not(sl)
     _render_caveats(sl)
+
+
+def _as(e: Any) -> str:
+    """The contestant's arena name, when it is not the model's own."""
+    return "" if e.preference.contestant == e.model else f" (as {e.preference.contestant})"
+
+
+def _render_arena(sl: Any) -> None:
+    """Your own arena's ratings for the shortlisted models, and where voters and benchmarks disagree."""
+    use = sl.arena
+    if use is None:
+        return
+    how = f"{use.weight:.0%} of the score" if use.weight > 0 else "shown beside the score, not in it (--arena-weight)"
+    console.print(f"\n[bold]Your arena[/] '{use.arena}' ({use.votes:,} human votes, {use.method}, 95% CI; {how}):")
+    rated = [e for e in sl.entries if e.preference is not None]
+    for e in rated:
+        p = e.preference
+        flag = " [yellow]provisional[/]" if p.provisional else ""
+        console.print(f"  #{e.rank} {e.model}{_as(e)}: {p.rating:.0f} [{p.ci_low:.0f}, {p.ci_high:.0f}], "
+                      f"{p.rank} of {p.of} in the arena, {p.votes} votes{flag}")
+    for e in use.others:
+        p = e.preference
+        if p is None:
+            continue
+        why = f"fails: {'; '.join(e.failed)}" if e.failed else "passes the constraints"
+        console.print(f"  not shortlisted: {e.model}{_as(e)}: {p.rating:.0f} [{p.ci_low:.0f}, "
+                      f"{p.ci_high:.0f}], {p.rank} of {p.of}; task score {e.task_score * 100:.1f} ({why})")
+    if not rated and not use.others:
+        console.print("  no contestant of this arena has a task score here")
+    for line in use.disagreements:
+        console.print(f"  [bold]![/] {line}")
+    if use.unscored:
+        console.print(f"  [dim]contestants with no evidence to score: {', '.join(use.unscored)}[/]")
+    if use.unmatched:
+        console.print(f"  [dim]contestants matching no model (--arena-map NAME=MODEL): {', '.join(use.unmatched)}[/]")
+    for note in use.notes:
+        console.print(f"  [dim]{note}[/]")
 
 
 def why_not_groups(sl: Any) -> list[tuple[str, list[Any]]]:
@@ -265,6 +308,14 @@ def register(app: typer.Typer) -> None:
         why_not: Annotated[str | None, typer.Option(
             "--why-not", help="List every excluded model of one reason (fit, license, community, ...) or 'all'.")
         ] = None,
+        models: Annotated[str | None, typer.Option(
+            "--models", help="Rank exactly these models (comma-separated), saying what each fails.")] = None,
+        arena: Annotated[str | None, typer.Option(
+            "--arena", help="Your own arena (shortlist arena): show its ratings for the shortlisted models.")] = None,
+        arena_map: Annotated[list[str] | None, typer.Option(
+            "--arena-map", help="CONTESTANT=MODEL where a contestant's name matches no model (repeatable).")] = None,
+        arena_weight: Annotated[float, typer.Option(
+            "--arena-weight", help="Share of the task score from your arena's votes (0: shown, not scored).")] = 0.0,
         db: DbOption = None,
         json_: JsonOption = False,
     ) -> None:
@@ -277,7 +328,8 @@ def register(app: typer.Typer) -> None:
             include_community=include_community, max_params_b=parse_params_b(max_params), family=family,
             min_coverage=min_coverage, min_bits=min_bits, top=top, alpha=alpha, db=db, impute=not no_impute,
             max_cost_per_mtok=max_cost, gpu_price=gpu_price, prompt_tokens=prompt_tokens,
-            output_tokens=output_tokens, hosted_file=hosted_file,
+            output_tokens=output_tokens, hosted_file=hosted_file, arena=arena, arena_map=arena_map or None,
+            arena_weight=arena_weight, models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
         )
         if why_not is not None and why_not not in (*_KIND_WORDS, "all"):
             raise BadInput(f"unknown --why-not reason '{why_not}'", f"use one of: {', '.join(_KIND_WORDS)}, all")

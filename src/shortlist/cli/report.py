@@ -48,6 +48,11 @@ def report_command(
     = None,
     runs: Annotated[str | None, typer.Option("--runs", help="Evaluation runs to include (ids, comma-separated).")]
     = None,
+    arena: Annotated[str | None, typer.Option("--arena", help="Your own arena: its ratings beside the scores.")]
+    = None,
+    arena_weight: Annotated[float, typer.Option("--arena-weight", help="Share of the score from your arena.")] = 0.0,
+    arena_map: Annotated[list[str] | None, typer.Option("--arena-map", help="CONTESTANT=MODEL (repeatable).")]
+    = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
     db: DbOption = None,
@@ -67,6 +72,7 @@ def report_command(
         top=top, max_params_b=parse_params_b(max_params), include_api=include_api,
         include_community=include_community, allow_unknown_license=allow_unknown_license, gpu_price=gpu_price, db=db,
         models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+        arena=arena, arena_weight=arena_weight, arena_map=arena_map or None,
     )
     command = shlex.join(["shortlist", *sys.argv[sys.argv.index("report"):]]) if "report" in sys.argv \
         else "shortlist report"

@@ -8,7 +8,7 @@ data only; `pick` never creates one.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from shortlist.rank.cost import Workload, hosted_cost, self_hosted_cost
 from shortlist.rank.evidence import evidence_matrix, observations
 from shortlist.rank.impute import CALIBRATION, FactorModel, fit_factor_model
 from shortlist.rank.noise import DEFAULT_ALPHA
+from shortlist.rank.preference import ArenaEvidence, OverlayTable, annotate, load_arena, parse_map, share_to_weight
 from shortlist.rank.profiles import Profile, get_profile, load_profile_file, parse_weights, profile_from_mapping
 from shortlist.rank.ranking import LOW_COVERAGE, MAX_TASK_STDERR, MIN_EVIDENCE, rank
 from shortlist.rank.result import Shortlist
@@ -63,6 +64,9 @@ class PickRequest:
     output_tokens: int | None = None
     hosted_file: str | Path | None = None
     models: list[str] | None = None  # only these (catalog ids, hosted ids, leaderboard names), even if they fail
+    arena: str | None = None  # your own arena in the store: its ratings shown beside (or in) the task score
+    arena_map: dict[str, str] | list[str] | None = None  # contestant -> model, where names do not match
+    arena_weight: float = 0.0  # the arena's share of the task score (0: shown, not scored)
 
 
 def resolve_profile(req: PickRequest) -> Profile:
@@ -314,6 +318,10 @@ def pick(req: PickRequest) -> Shortlist:
     candidates = _candidates(table, hosted, req.hosted_file)
     include_base = req.mode != "inference" if req.include_base is None else req.include_base
     model = factor_model_for(table, candidates, specs, include_base) if req.impute else None
+    arena = _arena(req, candidates)
+    ranked_table, ranked_specs = table, specs
+    if arena is not None and arena.weight > 0:
+        profile, ranked_table, ranked_specs = _with_arena(profile, table, specs, arena)
     ranked_pool = _only(candidates, req.models) if req.models else candidates
     available = sum(profile.share(b) for b in present if b in profile.weights)
     if req.min_coverage is not None:
@@ -330,11 +338,20 @@ def pick(req: PickRequest) -> Shortlist:
     work = Workload(req.prompt_tokens or profile.prompt_tokens, req.output_tokens or profile.output_tokens)
     fitter = _fitter(device, count, req.mode, req.context, req.free_memory_bytes, req.min_bits)
     coster = Coster(fitter, device, count, work, req.gpu_price, req.hosted_file)
-    ranked = rank(ranked_pool, table.for_model, specs, profile, k, fitter,
+    ranked = rank(ranked_pool, ranked_table.for_model, ranked_specs, profile, k, fitter,
                   top=len(ranked_pool) if req.models else req.top, alpha=req.alpha, keep_failing=bool(req.models),
-                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster, rows_of=table.raw,
-                  covariates_of=covariates)
-    _paired_tiers(ranked.entries, profile, specs, req)
+                  low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster,
+                  rows_of=ranked_table.raw, covariates_of=covariates)
+    _paired_tiers(ranked.entries, profile, ranked_specs, req)
+    others: list[Any] = []
+    if arena is not None:
+        wanted = set(arena.model_of.values()) - {e.model for e in ranked.entries}
+        rest = [c for c in candidates if c.id in wanted]
+        if rest:
+            others = rank(rest, ranked_table.for_model, ranked_specs, profile, k, fitter, top=len(rest),
+                          alpha=req.alpha, keep_failing=True, low_coverage=LOW_COVERAGE * available,
+                          factor_model=model, cost_fn=coster, rows_of=ranked_table.raw,
+                          covariates_of=covariates).entries
     by_id = {c.id: c for c in ranked_pool}
     for e in ranked.entries:
         if e.access == "open-weights" and (e.cost is None or req.include_api):
@@ -375,7 +392,27 @@ def pick(req: PickRequest) -> Shortlist:
                   "basis": "given" if req.prompt_tokens or req.output_tokens else
                   (profile.workload_reason or "default typical request")},
         method=_method(model),
+        arena=annotate(ranked.entries, arena, others) if arena is not None else None,
     )
+
+
+def _arena(req: PickRequest, candidates: list[Candidate]) -> ArenaEvidence | None:
+    if not req.arena:
+        if req.arena_map or req.arena_weight:
+            raise BadInput("--arena-map and --arena-weight need --arena NAME", "name the arena whose votes to use")
+        return None
+    mapping = parse_map(req.arena_map) if isinstance(req.arena_map, list) else dict(req.arena_map or {})
+    return load_arena(req.db, req.arena, (c.id for c in candidates), mapping, req.arena_weight)
+
+
+def _with_arena(profile: Profile, table: Any, specs: dict[str, Any], arena: ArenaEvidence) -> tuple[
+        Profile, Any, dict[str, Any]]:
+    """The profile, scores and registry with the arena as one more weighted, Elo-scale benchmark."""
+    bench = arena.benchmark
+    weight = share_to_weight(arena.weight, profile.weights)
+    profile = replace(profile, weights={**profile.weights, bench.id: weight},
+                      reasons={**profile.reasons, bench.id: f"your own blind arena ({arena.weight:.0%} of the score)"})
+    return profile, OverlayTable(table, arena.score_rows()), {**specs, bench.id: bench}
 
 
 # A long-lived process (the web app) asks many questions of the same data: candidates are kept per score

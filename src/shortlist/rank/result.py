@@ -36,6 +36,23 @@ class ScoreUsed(_Model):
     imputed: bool = False  # predicted from the model's other scores, not measured
 
 
+class Preference(_Model):
+    """A shortlisted model's rating in the user's own blind arena (human votes, Bradley–Terry)."""
+
+    arena: str
+    contestant: str  # its name in the arena
+    rating: float  # Elo scale, the arena's field mean at 1000
+    ci_low: float  # 95% interval
+    ci_high: float
+    stderr: float
+    votes: int
+    rank: int  # by rating, among the arena's rated contestants
+    rank_ub: int  # 1 + contestants separated above it
+    of: int  # rated contestants in the arena
+    provisional: bool  # too few votes to trust the rating
+    in_score: bool  # mixed into the task score (--arena-weight > 0)
+
+
 class Entry(_Model):
     """One shortlisted model."""
 
@@ -73,6 +90,23 @@ class Entry(_Model):
     endpoint_cost: Cost | None = None  # cheapest pay-per-token endpoint of these weights, when one is listed
     failed: list[str] = Field(default_factory=list)  # constraints it fails (only when models are named: --models)
     latency: Any = None  # fit.Latency of the typical request for one user: TTFT, per token, whole request
+    preference: Preference | None = None  # its rating in your own arena (--arena)
+
+
+class ArenaUse(_Model):
+    """How pick used an arena (`--arena`)."""
+
+    arena: str
+    votes: int
+    method: str
+    weight: float  # --arena-weight; 0 = shown beside the score, not in it
+    matched: dict[str, str]  # contestant -> candidate model
+    unmatched: list[str]  # contestants that match no candidate (--arena-map to match them)
+    not_shortlisted: list[str]  # matched contestants whose model is not on the shortlist
+    others: list[Entry] = Field(default_factory=list)  # those contestants' entries, scored on their own
+    unscored: list[str] = Field(default_factory=list)  # matched contestants with no task score (no evidence)
+    disagreements: list[str]  # pairs the voters separate that the benchmark tiers tie or reverse
+    notes: list[str] = Field(default_factory=list)
 
 
 class Excluded(_Model):
@@ -109,6 +143,7 @@ class Shortlist(_Model):
     caveats: list[str] = Field(default_factory=list)
     workload: dict[str, Any] = Field(default_factory=dict)  # typical request: prompt/output tokens, basis
     method: dict[str, Any] = Field(default_factory=dict)  # imputation model, thresholds
+    arena: ArenaUse | None = None  # your own arena's ratings, when --arena is given
 
     @property
     def entries(self) -> list[Entry]:

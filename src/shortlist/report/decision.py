@@ -127,7 +127,22 @@ def build_decision(req: Any, command: str, title: str | None = None, runs: list[
         assumptions=_assumptions(sl),
     )
     decision.runs, decision.paired = _runs(runs or [], sl, db)
+    if sl.arena is not None:
+        decision.arena = _arena_board(sl.arena.arena, db)
     return decision
+
+
+def _arena_board(name: str, db: str | Path | None) -> Any:
+    """The arena's full board (every contestant, not only the shortlisted ones) for the report's section."""
+    from shortlist import arena as ar
+    from shortlist import paths
+    from shortlist.store import Store
+
+    store = Store(paths.db_path(db))
+    try:
+        return ar.leaderboard(store, name)
+    finally:
+        store.close()
 
 
 def _assumptions(sl: Any) -> list[str]:
@@ -201,6 +216,8 @@ def _figures(d: Decision) -> list[dict[str, Any]]:
     ]
     if d.paired is not None:
         figs.append(charts.paired_differences(d.paired.tasks, d.paired.model_a, d.paired.model_b))
+    if d.arena is not None:
+        figs.append(charts.arena_ratings(d.arena.rows))
     return [f for f in figs if f is not None]
 
 
