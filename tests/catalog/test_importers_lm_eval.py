@@ -156,5 +156,5 @@ def test_results_without_known_tasks_or_model(tmp_path: Path, store: Store) -> N
     with pytest.raises(BadInput, match="does not name its model"):
         import_file(store, path)
     path.write_text('{"results": {"gsm8k": ')
-    with pytest.raises(BadInput, match="line 1: not valid JSON"):
+    with pytest.raises(BadInput, match=r"line 1 column \d+: not valid JSON"):
         import_file(store, path)

@@ -52,9 +52,13 @@ def list_licenses() -> list[LicenseSpec]:
     return list(_load().values())
 
 
-def find_license(spelling: str | None) -> LicenseSpec | None:
-    """The license for an id or a Hub/leaderboard spelling, or None when it is not recognised."""
-    if spelling is None:
+def find_license(spelling: object) -> LicenseSpec | None:
+    """The license for an id or a Hub/leaderboard spelling, or None when it is not recognised.
+
+    Spellings come from user files (config.json, GGUF metadata, leaderboard rows), so anything that
+    is not a plain string of sane length (NaN, a number, a list, a megabyte of text) is unrecognised.
+    """
+    if not isinstance(spelling, str) or len(spelling) > 500:
         return None
     exact = _exact().get(spelling.strip().lower())
     if exact is not None:
@@ -69,12 +73,12 @@ def find_license(spelling: str | None) -> LicenseSpec | None:
     return None
 
 
-def get_license(id_or_spelling: str | None) -> LicenseSpec:
+def get_license(id_or_spelling: object) -> LicenseSpec:
     """The license for an id or spelling ("Apache 2.0", "Llama 3.1 Community"); unknown -> "other"."""
     return find_license(id_or_spelling) or _load()[UNKNOWN_ID]
 
 
-def license_class(id_or_spelling: str | None) -> str:
+def license_class(id_or_spelling: object) -> str:
     """commercial, non-commercial, research or needs-review."""
     return get_license(id_or_spelling).license_class
 

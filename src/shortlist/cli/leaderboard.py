@@ -100,15 +100,16 @@ def import_cmd(
       shortlist leaderboard import results.json --own --json
       shortlist leaderboard import mine.csv --map "model=Model,ifeval=IF score" --scale 100
     """
-    from shortlist.catalog.importers import import_file
+    from shortlist.catalog.importers import import_file, parse_checked
     from shortlist.catalog.importers.base import Options
     from shortlist.catalog.importers.mapped_csv import parse_mapping
 
     options = Options(mapping=parse_mapping(map_) if map_ else {}, scale=scale, source=source, date=date)
     if map_ and format_ == "auto":
         format_ = "csv"
-    _import_and_report(db, lambda store, cb: import_file(store, file, format_, options=options, own=own, progress=cb),
-                       f"importing {file.name}", json_)
+    parsed = parse_checked(file, format_, options)  # a malformed file stops here, before the store is opened
+    _import_and_report(db, lambda store, cb: import_file(store, file, format_, options=options, own=own, progress=cb,
+                                                         parsed=parsed), f"importing {file.name}", json_)
 
 
 def _import_and_report(db: Path | None, work: Callable[[Any, Any], Any], label: str, json_: bool) -> None:

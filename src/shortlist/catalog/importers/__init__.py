@@ -127,6 +127,13 @@ def choose_rows(rows: list[Row], matches: dict[str, str]) -> dict[str, Row]:
     return best
 
 
+def parse_checked(path: str | Path, fmt: str = "auto", options: Options | None = None) -> Parsed:
+    """A file parsed and its values range-checked: everything that can be wrong with it, before any write."""
+    parsed = parse_file(Path(path), fmt, options)
+    check_ranges(Path(path), parsed)
+    return parsed
+
+
 def import_file(
     store: Store,
     path: str | Path,
@@ -136,11 +143,16 @@ def import_file(
     own: bool = False,
     matcher: Matcher | None = None,
     progress: Progress | None = None,
+    parsed: Parsed | None = None,
 ) -> ImportReport:
-    """Parse, match and store one leaderboard file in a single transaction (all or nothing)."""
+    """Parse, match and store one leaderboard file in a single transaction (all or nothing).
+
+    `parsed` is the file already through parse_checked (the CLI parses before it opens the store, so a
+    malformed file leaves no trace, not even a new database file).
+    """
     path = Path(path)
-    parsed = parse_file(path, fmt, options)
-    check_ranges(path, parsed)
+    if parsed is None:
+        parsed = parse_checked(path, fmt, options)
     matcher = matcher or Matcher.from_catalog()
     origin = "own" if own else "imported"
 

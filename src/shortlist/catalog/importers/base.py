@@ -1,7 +1,7 @@
 """What every importer produces, and the careful CSV reading they share.
 
-Importers only parse: they turn a file into `Parsed` rows or raise BadInput naming the file, the
-line and the column. Matching to the catalog and writing to the store happen in one place
+Importers only parse: they turn a file into `Parsed` rows or raise LeaderboardFileError (a BadInput)
+naming the file, the line and the column. Matching to the catalog and writing to the store happen in one place
 (importers/__init__.py), inside one transaction.
 """
 
@@ -16,7 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shortlist.catalog.scores import LeaderboardModel
-from shortlist.errors import BadInput, NotFound
+from shortlist.errors import BadInput, FormatError, NotFound, shown
+from shortlist.files import MiB, file_kind, read_bytes
+
+
+class LeaderboardFileError(FormatError):
+    """A leaderboard export (CSV or parquet) that cannot be read as its format says."""
+
+    format_name = "leaderboard file"
+
+
+MAX_TEXT = 512 * MiB  # the largest real export (Open LLM Leaderboard v1, all rows) is about 10 MB
+MAX_NAME = 300  # model names; Hub ids are at most 96 characters
 
 
 @dataclass
@@ -69,20 +80,21 @@ def snapshot_date(path: Path, explicit: str | None = None) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
 
 
-def read_text(path: Path) -> str:
-    if not path.exists():
+def read_text(path: Path, max_bytes: int = MAX_TEXT) -> str:
+    """A leaderboard file's text: a regular file, at most `max_bytes`, UTF-8 (a BOM is dropped)."""
+    kind = file_kind(path)
+    if kind is None:
         raise NotFound(f"no such file: {path}", "check the path")
-    if path.is_dir():
+    if kind == "folder":
         raise BadInput(f"{path} is a folder, not a leaderboard file", "pass the CSV or JSON file itself")
+    raw = read_bytes(path, LeaderboardFileError, "leaderboard file", max_bytes)
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadInput(
-            f"{path.name} is not readable as UTF-8 text (byte {exc.start})",
-            "pass a CSV or JSON export; parquet needs the .parquet extension",
-        ) from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LeaderboardFileError(path.name, f"line {line}", f"not readable as UTF-8 text (byte 0x{raw[exc.start]:02x}"
+                                   f" at offset {exc.start})", "pass a CSV or JSON export saved as UTF-8; parquet "
+                                   "needs the .parquet extension") from None
 
 
 class CsvTable:
@@ -92,14 +104,15 @@ class CsvTable:
         self.path = path
         text = read_text(path) if text is None else text
         if "\x00" in text:
-            raise BadInput(f"{path.name} is not a CSV file (it holds binary data)", "pass a CSV export")
+            raise LeaderboardFileError(path.name, "", "is not a CSV file (it holds binary data)", "pass a CSV export")
         self._reader = csv.reader(text.splitlines())
         try:
             self.header = [h.strip() for h in next(self._reader)]
         except StopIteration:
-            raise BadInput(f"{path.name} is empty", "pass a CSV with a header row") from None
+            raise LeaderboardFileError(path.name, "", "is empty", "pass a CSV with a header row") from None
         except csv.Error as exc:
-            raise BadInput(f"{path.name}: line 1: not valid CSV: {exc}") from None
+            raise LeaderboardFileError(path.name, "line 1", f"not valid CSV: {exc}") from None
+        check_header(path, self.header)
         self.columns = {h: i for i, h in enumerate(self.header)}
 
     def require(self, needed: Sequence[str], what: str) -> None:
@@ -113,15 +126,25 @@ class CsvTable:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise BadInput(f"{self.path.name}: line {self._reader.line_num}: not valid CSV: {exc}") from None
+                raise LeaderboardFileError(self.path.name, f"line {self._reader.line_num}",
+                                           f"not valid CSV: {exc}") from None
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) != width:
-                raise BadInput(
-                    f"{self.path.name}: line {self._reader.line_num}: {len(cells)} fields, the header has {width}",
-                    "check for unquoted commas in that row",
-                )
+                raise LeaderboardFileError(self.path.name, f"line {self._reader.line_num}",
+                                           f"{len(cells)} fields, the header has {width}",
+                                           "check for unquoted commas in that row")
             yield self._reader.line_num, dict(zip(self.header, cells, strict=True))
+
+
+def check_header(path: Path, header: Sequence[str]) -> None:
+    """Column names must be unique (empty ones aside): a repeated name would silently hide a column."""
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise LeaderboardFileError(path.name, "header", f"column {shown(name)} appears twice, expected unique "
+                                       "column names", "rename or drop one of them")
+        seen.add(name)
 
 
 def require_columns(path: Path, header: Sequence[str], needed: Sequence[str], what: str) -> None:
@@ -129,9 +152,10 @@ def require_columns(path: Path, header: Sequence[str], needed: Sequence[str], wh
     have = set(header)
     missing = [c for c in needed if c not in have]
     if missing:
-        raise BadInput(
-            f"{path.name} is missing required {what} column(s): {', '.join(missing)}",
-            f"found: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}",
+        found = ", ".join(shown(h, 40).strip("'\"") for h in header[:12])
+        raise LeaderboardFileError(
+            path.name, "header", f"is missing required {what} column(s): {', '.join(missing)}",
+            f"found: {found}{' …' if len(header) > 12 else ''}",
         )
 
 
@@ -141,16 +165,31 @@ def number(path: Path, line: int, column: str, raw: str, *, optional: bool = Fal
     if not text or text.lower() in {"nan", "none", "null", "-"}:
         if optional:
             return None
-        raise BadInput(f"{path.name}: line {line}: column '{column}' is empty", "every row needs a number there")
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '{column}' is empty",
+                                   "every row needs a number there")
     try:
         value = float(text)
     except ValueError:
-        raise BadInput(f"{path.name}: line {line}: column '{column}' is not a number: '{raw}'") from None
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '{column}' is not a number: {shown(raw)}",
+                                   ) from None
     if not math.isfinite(value):
         if optional:
             return None
-        raise BadInput(f"{path.name}: line {line}: column '{column}' is not a finite number: '{raw}'")
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '{column}' is not a finite number: "
+                                   f"{shown(raw)}")
     return value
+
+
+def model_name(path: Path, line: int, column: str, raw: str | None) -> str:
+    """A row's model name: non-empty, at most MAX_NAME characters, one line."""
+    name = (raw or "").strip()
+    if not name:
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '{column}' is empty",
+                                   "every row needs the model's name")
+    if len(name) > MAX_NAME or not name.isprintable():
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '{column}' is {shown(name)}, expected a "
+                                   f"model name of at most {MAX_NAME} printable characters")
+    return name
 
 
 def flag(raw: str | None) -> bool:

@@ -9,10 +9,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shortlist.catalog.importers.base import CsvTable, Options, Parsed, Row, number, opt_str, snapshot_date
+from shortlist.catalog.importers.base import (
+    CsvTable,
+    LeaderboardFileError,
+    Options,
+    Parsed,
+    Row,
+    model_name,
+    number,
+    opt_str,
+    snapshot_date,
+)
 from shortlist.catalog.matching import split_precision
 from shortlist.catalog.scores import LeaderboardModel
-from shortlist.errors import BadInput
+from shortlist.errors import shown
 
 FORMAT = "lmarena"
 SOURCE = "lmarena_text"
@@ -32,7 +42,8 @@ def ci_stderr(path: Path, line: int, raw: str) -> float | None:
         return None
     m = _CI.match(raw)
     if not m:
-        raise BadInput(f"{path.name}: line {line}: column '95_pct_ci' is not of the form +a/-b: '{raw}'")
+        raise LeaderboardFileError(path.name, f"line {line}", f"column '95_pct_ci' is {shown(raw)}, expected the "
+                                   "form +a/-b")
     return (float(m.group(1)) + float(m.group(2))) / 2.0 / Z95
 
 
@@ -43,9 +54,7 @@ def parse(path: Path, opts: Options) -> Parsed:
     read = 0
     for line, rec in table.rows():
         read += 1
-        display = rec["model"].strip()
-        if not display:
-            raise BadInput(f"{path.name}: line {line}: column 'model' is empty")
+        display = model_name(path, line, "model", rec["model"])
         value = number(path, line, "arena_score", rec["arena_score"])
         se = ci_stderr(path, line, rec.get("95_pct_ci", ""))
         votes = number(path, line, "votes", rec.get("votes", ""), optional=True)

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shortlist.catalog.importers.base import CsvTable, Options, Parsed, Row, benchmark_id, number, snapshot_date
+from shortlist.catalog.importers.base import (
+    CsvTable,
+    Options,
+    Parsed,
+    Row,
+    benchmark_id,
+    model_name,
+    number,
+    snapshot_date,
+)
 from shortlist.errors import BadInput
 
 FORMAT = "csv"
@@ -36,8 +45,8 @@ def parse(path: Path, opts: Options) -> Parsed:
     benches = {benchmark_id(k): c for k, c in opts.mapping.items() if k not in _FIELDS}
     if not benches:
         raise BadInput("--map names no benchmark column", "add e.g. ifeval=<column>")
-    if opts.scale is not None and opts.scale <= 0:
-        raise BadInput(f"--scale must be positive, got {opts.scale}")
+    if opts.scale is not None and not 0 < opts.scale < float("inf"):
+        raise BadInput(f"--scale must be a positive number, got {opts.scale}")
     scale = opts.scale or 1.0
     table = CsvTable(path)
     needed = [opts.mapping["model"], *benches.values()]
@@ -48,9 +57,7 @@ def parse(path: Path, opts: Options) -> Parsed:
     read = 0
     for line, rec in table.rows():
         read += 1
-        name = rec[opts.mapping["model"]].strip()
-        if not name:
-            raise BadInput(f"{path.name}: line {line}: column '{opts.mapping['model']}' is empty")
+        name = model_name(path, line, opts.mapping["model"], rec[opts.mapping["model"]])
         values: dict[str, float] = {}
         for bench, column in benches.items():
             v = number(path, line, column, rec[column], optional=True)

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shortlist.catalog.importers.base import CsvTable, Options, Parsed, Row, flag, number, opt_str, snapshot_date
+from shortlist.catalog.importers.base import (
+    CsvTable,
+    Options,
+    Parsed,
+    Row,
+    flag,
+    model_name,
+    number,
+    opt_str,
+    snapshot_date,
+)
 from shortlist.catalog.scores import LeaderboardModel
-from shortlist.errors import BadInput
 
 FORMAT = "v1"
 SOURCE = "open_llm_leaderboard_v1"
@@ -37,9 +46,7 @@ def parse(path: Path, opts: Options) -> Parsed:
     read = 0
     for line, rec in table.rows():
         read += 1
-        name = rec[name_col].strip()
-        if not name:
-            raise BadInput(f"{path.name}: line {line}: column '{name_col}' is empty")
+        name = model_name(path, line, name_col, rec[name_col])
         values = {b: number(path, line, c, rec[c]) / 100.0 for b, c in BENCHMARKS.items()}  # type: ignore[operator]
         facts = LeaderboardModel(
             name=name,

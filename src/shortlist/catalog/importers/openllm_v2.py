@@ -14,17 +14,21 @@ from pathlib import Path
 
 from shortlist.catalog.importers.base import (
     CsvTable,
+    LeaderboardFileError,
     Options,
     Parsed,
     Row,
+    check_header,
     flag,
+    model_name,
     number,
     opt_str,
     require_columns,
     snapshot_date,
 )
 from shortlist.catalog.scores import LeaderboardModel
-from shortlist.errors import BadInput, MissingExtra
+from shortlist.errors import MissingExtra
+from shortlist.files import require_file
 
 FORMAT = "v2"
 SOURCE = "open_llm_leaderboard_v2"
@@ -74,22 +78,56 @@ def parse(path: Path, opts: Options) -> Parsed:
     return _parse_records(path, table.header, table.rows(), opts)
 
 
+MAX_PARQUET_ROWS = 5_000_000  # the real contents dataset has about 4,600 rows
+MAX_PARQUET_CELLS = 100_000_000
+
+
 def _read_parquet(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """A parquet file's columns and rows, its schema and size checked before any row is decoded.
+
+    Why check first: parquet compresses, so a small file can declare billions of rows; and pyarrow's own
+    errors span many lines (a duplicated column prints the whole schema).
+    """
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingExtra("pyarrow", "hub") from None
+    size = require_file(path, LeaderboardFileError, "a parquet file")
     try:
-        data = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises its own error types for corrupt files
-        raise BadInput(f"{path.name} is not a readable parquet file: {exc}") from None
-    header = list(data.column_names)
+        pf = pq.ParquetFile(path)
+        names = list(pf.schema_arrow.names)
+        rows, cells = pf.metadata.num_rows, pf.metadata.num_rows * max(1, len(names))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ValueError, ... for damaged files
+        raise LeaderboardFileError(path.name, "", f"not a readable parquet file ({_first_line(exc)})",
+                                   "export the table again") from None
+    check_header(path, names)
+    if rows > MAX_PARQUET_ROWS or cells > MAX_PARQUET_CELLS:
+        raise LeaderboardFileError(path.name, "num_rows", f"{rows:,} rows x {len(names):,} columns in a {size:,}-byte "
+                                   f"file, expected at most {MAX_PARQUET_ROWS:,} rows and {MAX_PARQUET_CELLS:,} cells",
+                                   "split the file")
+    try:
+        data = pf.read()
+    except Exception as exc:
+        raise LeaderboardFileError(path.name, "", f"not a readable parquet file ({_first_line(exc)})",
+                                   "export the table again") from None
 
     def records() -> Iterator[tuple[int, dict[str, str]]]:
-        for i, rec in enumerate(data.to_pylist(), start=1):
-            yield i, {k: "" if v is None else str(v) for k, v in rec.items()}
+        for i, batch in enumerate(data.to_batches(max_chunksize=4096)):
+            try:
+                recs = batch.to_pylist()
+            except Exception as exc:  # e.g. string data that is not UTF-8
+                raise LeaderboardFileError(path.name, f"rows {i * 4096 + 1}-{i * 4096 + batch.num_rows}",
+                                           f"unreadable values ({_first_line(exc)})", "export the table again",
+                                           ) from None
+            for j, rec in enumerate(recs, start=1):
+                yield i * 4096 + j, {k: "" if v is None else str(v) for k, v in rec.items()}
 
-    return header, records()
+    return names, records()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
 
 
 def _parse_records(
@@ -110,9 +148,7 @@ def _parse_records(
             return rec.get(col[fact]) if col[fact] in present else None
 
         values = {b: number(path, line, c, rec[c]) for b, c in bench_cols.items()}
-        name = (get("name") or "").strip()
-        if not name:
-            raise BadInput(f"{path.name}: line {line}: column '{col['name']}' is empty")
+        name = model_name(path, line, col["name"], get("name"))
         params = get("params_b")
         facts = LeaderboardModel(
             name=name,

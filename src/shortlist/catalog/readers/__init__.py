@@ -9,6 +9,7 @@ from typing import Literal
 
 from shortlist.catalog.schema import ModelSpec
 from shortlist.errors import BadInput, NotFound
+from shortlist.files import file_kind
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -41,11 +42,14 @@ def read_model_source(arg: str, online: bool = False) -> ModelFile:
     if not text:
         raise BadInput("empty model source", "pass a folder, a .gguf file or an owner/name repo id")
     path = Path(text).expanduser()
-    if path.is_dir():
+    kind = file_kind(path)
+    if kind == "folder":
         from shortlist.catalog.readers.hf import read_hf_dir
 
         return read_hf_dir(path)
-    if path.is_file():
+    if kind == "other":
+        raise BadInput(f"{path}: not a regular file", "pass a .gguf file or a folder with config.json")
+    if kind == "file":
         if path.suffix.lower() == ".gguf" or _has_gguf_magic(path):
             from shortlist.catalog.readers.gguf import read_gguf
 

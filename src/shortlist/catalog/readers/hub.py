@@ -16,8 +16,8 @@ from shortlist.catalog.readers.hf import (
     read_hf_dir,
     read_json,
     spec_from_config,
-    text_config,
 )
+from shortlist.catalog.readers.hf_config import declared_layers
 from shortlist.errors import BadInput, MissingExtra, NotFound, Offline
 
 _CACHE_PATTERNS = ["config.json", "*.safetensors", "model.safetensors.index.json"]
@@ -91,7 +91,8 @@ def _read_online(repo_id: str) -> ModelFile:
 
 
 def _from_metadata(repo_id: str, config: dict[str, Any], meta: Any) -> ModelFile:
-    layers = int(text_config(config).get("num_hidden_layers") or 0)
+    where = f"config.json of {repo_id}"
+    layers = declared_layers(config, where)
     names: set[str] = set()
     dtypes: dict[str, int] = {}
     total = extra = nbytes = 0
@@ -109,6 +110,6 @@ def _from_metadata(repo_id: str, config: dict[str, Any], meta: Any) -> ModelFile
     if total <= 0:
         raise BadInput(f"'{repo_id}': the safetensors headers list no parameters")
     spec = spec_from_config(config, repo_id, total, names, params_extra=extra,
-                            source=f"Hugging Face Hub: {repo_id} config.json and safetensors headers")
+                            source=f"Hugging Face Hub: {repo_id} config.json and safetensors headers", where=where)
     return ModelFile(spec=spec, path=f"hf://{repo_id}", format="hub", params_exact=total, weight_bytes=nbytes,
-                     dtypes=dtypes, quantization=quantization_of(config, dtypes))
+                     dtypes=dtypes, quantization=quantization_of(config, dtypes, where))

@@ -48,14 +48,16 @@ def resolve(spec: str) -> ModelSource:
         with path.open("rb") as fh:
             if fh.read(4) != GGUF_MAGIC:
                 raise BadInput(f"{raw} is not a GGUF file (bad magic bytes)", "pass a llama.cpp .gguf model file")
+        from shortlist.catalog.readers.gguf_header import read_gguf_header
+
+        read_gguf_header(path)  # bounded checks first: a damaged header must not hang the loader
         return ModelSource("gguf", str(path.resolve()), _gguf_name(path))
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise BadInput(f"{raw} has no config.json", "pass a Hugging Face model folder (save_pretrained output)")
-        try:
-            json.loads((path / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BadInput(f"{path / 'config.json'}: not valid JSON ({exc})", "re-download the model") from None
+        from shortlist.catalog.readers.hf import read_json
+
+        read_json(path / "config.json")  # size, UTF-8 and nesting guards, one-line errors
         return ModelSource("folder", str(path.resolve()), path.resolve().name)
     if path.exists():
         raise BadInput(f"{raw} is neither a model folder nor a .gguf file",
