@@ -185,3 +185,17 @@ def test_report_has_the_arena_section(arena_db: Path, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     text = out.read_text()
     assert "## Your arena: mine" in text and "my-finetune" in text and "your voters prefer" in text
+
+
+def test_a_named_model_without_any_evidence_is_reported_not_dropped() -> None:
+    from shortlist.catalog.loader import load_models
+    from shortlist.catalog.scores import load_scores
+
+    table = load_scores(None)
+    bare = [m for m in load_models() if not table.raw(m)]
+    if not bare:
+        pytest.skip("every catalog model has a built-in score: nothing to name")
+    res = pick(PickRequest(gpu="H100", task="coding", models=[bare[0], QWEN]))
+    assert [e.model for e in res.entries] == [QWEN]
+    (x,) = [x for x in res.excluded if x.model == bare[0]]
+    assert x.kinds == ["unscored"] and x.task_score is None and "no score on any benchmark" in x.reason

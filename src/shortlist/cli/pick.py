@@ -44,7 +44,8 @@ _SHORT = {"truthfulqa_mc2": "TQA", "lmarena_text": "LMArena", "math_lvl5": "MATH
           "arena_hard": "ArHrdA", "bfcl": "BFCL", "swe_bench_verified": "SWE-V"}
 _KIND_WORDS = {"fit": "does not fit", "size": "size unknown", "license": "license", "context": "context too short",
                "api": "API only", "cost": "too expensive", "params": "too large (--max-params)", "family": "family",
-               "community": "community models", "evidence": "too little evidence", "coverage": "thin evidence"}
+               "community": "community models", "evidence": "too little evidence", "coverage": "thin evidence",
+               "unscored": "named but not scored, no evidence at all"}
 _LICENSE_SHORT = {"commercial": "comm", "non-commercial": "non-c", "research": "resrch", "needs-review": "review"}
 WHY_NOT_SHOWN = 4  # names per reason group before folding
 
@@ -245,7 +246,8 @@ def _render_why_not(sl: Any, expand: str | None = None) -> None:
         everything = expand in (kind, "all")
         names = members if everything else members[:WHY_NOT_SHOWN]
         parts = [f"{x.model} {x.task_score * 100:.1f}" + (f" ({_short_reason(x)})" if kind in ("fit", "license",
-                 "context", "evidence", "cost", "params") else "") for x in names if x.task_score is not None]
+                 "context", "evidence", "cost", "params") else "") if x.task_score is not None else x.model
+                 for x in names]
         more = len(members) - len(names)
         line = f"  [bold]{_KIND_WORDS.get(kind, kind)}[/] ({len(members)}): " + "; ".join(parts)
         if more > 0:

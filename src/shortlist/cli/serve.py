@@ -11,7 +11,8 @@ import typer
 from shortlist.cli.output import DbOption, err_console
 from shortlist.errors import BadInput, MissingExtra
 
-HELP = """Serve the dashboard: the pick explorer, model pages, compare, evaluation runs; every page has a JSON twin.
+HELP = """Serve the dashboard: the pick explorer, model pages, compare, evaluation runs, arenas and their voting
+page; every page has a JSON twin.
 
 The app has no authentication: it binds to 127.0.0.1 unless --host says otherwise.
 

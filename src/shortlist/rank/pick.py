@@ -26,7 +26,7 @@ from shortlist.rank.noise import DEFAULT_ALPHA
 from shortlist.rank.preference import ArenaEvidence, OverlayTable, annotate, load_arena, parse_map, share_to_weight
 from shortlist.rank.profiles import Profile, get_profile, load_profile_file, parse_weights, profile_from_mapping
 from shortlist.rank.ranking import LOW_COVERAGE, MAX_TASK_STDERR, MIN_EVIDENCE, rank
-from shortlist.rank.result import Shortlist
+from shortlist.rank.result import Excluded, Shortlist
 
 DEFAULT_TASK = "general-chat"
 # A benchmark joins the factor model once this many maker-released models have it: fewer cannot
@@ -343,6 +343,8 @@ def pick(req: PickRequest) -> Shortlist:
                   low_coverage=LOW_COVERAGE * available, factor_model=model, cost_fn=coster,
                   rows_of=ranked_table.raw, covariates_of=covariates)
     _paired_tiers(ranked.entries, profile, ranked_specs, req)
+    if req.models:
+        ranked.excluded += _unscored(ranked_pool, ranked)
     others: list[Any] = []
     if arena is not None:
         wanted = set(arena.model_of.values()) - {e.model for e in ranked.entries}
@@ -394,6 +396,15 @@ def pick(req: PickRequest) -> Shortlist:
         method=_method(model),
         arena=annotate(ranked.entries, arena, others) if arena is not None else None,
     )
+
+
+def _unscored(named: list[Candidate], ranked: Any) -> list[Excluded]:
+    """Models the user named that have no evidence for this task: said, not silently dropped."""
+    seen = {e.model for e in ranked.entries} | {x.model for x in ranked.excluded}
+    why = ("no score on any benchmark of this task, measured or predictable (import a leaderboard with "
+           "`shortlist leaderboard import`, or run `shortlist eval`)")
+    return [Excluded(model=c.id, task_score=None, coverage=0.0, reason=why, reasons=[why], kinds=["unscored"],
+                     params_total=c.params_total) for c in named if c.id not in seen]
 
 
 def _arena(req: PickRequest, candidates: list[Candidate]) -> ArenaEvidence | None:

@@ -1,5 +1,7 @@
 """The dashboard: a Starlette app whose pages call the same library functions as the CLI.
 
+The arena's pages and its voting API live in arena_pages.py; this module only mounts them.
+
 Each page has a JSON twin (the same path with `.json`, or `Accept: application/json`) whose body is the schema of
 the matching `--json`. Bad query parameters give the page with a message and HTTP 400 (JSON: {"error": ...});
 the app never shows a traceback. Every asset ships in the package, the chart library included, so it works
@@ -175,6 +177,14 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"no page at {request.url.path}", status_code=404)
 
 
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    allow = getattr(exc, "headers", None) or {}
+    if wants_json(request) or request.method not in ("GET", "HEAD"):
+        return JSONResponse({"error": f"{request.method} is not allowed on {request.url.path}"}, status_code=405,
+                            headers=allow)
+    return PlainTextResponse(f"{request.method} is not allowed on {request.url.path}", status_code=405, headers=allow)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     """A bug, not bad input: logged, answered without a traceback."""
     log.exception("error serving %s", request.url.path)
@@ -206,7 +216,10 @@ class ServerTiming:
 
 def create_app(db: str | Path | None = None) -> Starlette:
     """The dashboard app on the store at `db` (None: --db / SHORTLIST_DB / the default location)."""
+    from shortlist.web.arena_pages import ArenaPages
+
     pages = Pages(Path(db) if db else None)
+    arena = ArenaPages(pages.db, pages._render, wants_json)
     routes = [
         Route("/", pages.explorer),
         Route("/explore.json", pages.explorer),
@@ -216,10 +229,12 @@ def create_app(db: str | Path | None = None) -> Starlette:
         Route("/runs", pages.runs),
         Route("/runs.json", pages.runs),
         Route("/runs/{run_id}", pages.run),
+        *arena.routes(),
         Route("/static/plotly.min.js", plotly_js),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     from starlette.middleware import Middleware
 
-    return Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error},
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
+                                                       500: server_error},
                      middleware=[Middleware(ServerTiming)])
