@@ -34,12 +34,15 @@ def _types(annotation: Any) -> list[Any]:
 
 def _cases() -> list[tuple[str, type[BaseModel]]]:
     from shortlist.evaluate.compare import RunComparison
+    from shortlist.evaluate.estimate import RunPlan
+    from shortlist.evaluate.results import SuiteResult
     from shortlist.evaluate.runs import RunDetail, RunList
     from shortlist.rank.result import Shortlist
     from shortlist.report.views import CompareView, ModelView
 
     return [("json-pick.md", Shortlist), ("json-model.md", ModelView), ("json-compare.md", CompareView),
-            ("json-eval.md", RunList), ("json-eval.md", RunDetail), ("json-eval.md", RunComparison)]
+            ("json-eval.md", RunList), ("json-eval.md", RunDetail), ("json-eval.md", RunComparison),
+            ("json-eval.md", SuiteResult), ("json-eval.md", RunPlan)]
 
 
 @pytest.mark.parametrize(("doc", "model"), _cases(), ids=lambda x: getattr(x, "__name__", x))

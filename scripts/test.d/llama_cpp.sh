@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # llama-cpp-python's OpenAI-compatible server, for tests/evaluate/test_openai_backend.py (real HTTP,
-# real model). It builds llama.cpp from source (about 6 minutes on 2 cores), so skip it when the
+# real model), and the library itself for tests/evaluate/test_llamacpp_backend.py (in process). It builds llama.cpp from source (about 6 minutes on 2 cores), so skip it when the
 # pinned version is already importable.
 set -euo pipefail
 py=${PYTHON:-python3}

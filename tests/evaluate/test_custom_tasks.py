@@ -172,7 +172,7 @@ def bad(tmp_path: Path, rows_text: str, yaml: str = "data: d.jsonl\n", name: str
 def test_bad_json_line_7(tmp_path):
     lines = [json.dumps(MC_ROWS[0])] * 6 + ['{"question": "q", "choices": ["a", "b"], answer: 1}']
     msg = bad(tmp_path, "\n".join(lines) + "\n")
-    assert "d.jsonl line 7: bad JSON" in msg
+    assert "d.jsonl line 7: not valid JSON" in msg
 
 
 def test_blank_lines_keep_line_numbers(tmp_path):
@@ -244,16 +244,14 @@ def test_missing_files(tmp_path):
         load_task_file(tmp_path / "t.yaml")
 
 
-def test_get_task_and_expand_tasks_accept_task_files(tmp_path):
-    from shortlist.evaluate.tasks import expand_tasks, get_task
+def test_the_engine_resolves_task_files_beside_built_in_names(tmp_path):
+    from shortlist.evaluate.engine import resolve_tasks
 
     write_jsonl(tmp_path / "mc.jsonl", MC_ROWS)
-    assert get_task(str(tmp_path / "mc.jsonl")).name == "mc"
     (tmp_path / "suite.yaml").write_text("tasks:\n  - {name: a, data: mc.jsonl}\n  - {name: b, data: mc.jsonl}\n")
-    names = [t.name for t in expand_tasks(["arc_easy", str(tmp_path / "suite.yaml"), str(tmp_path / "mc.jsonl")])]
+    names = [t.name for t in resolve_tasks(["arc_easy", str(tmp_path / "suite.yaml"), str(tmp_path / "mc.jsonl"),
+                                            str(tmp_path / "mc.jsonl")])]
     assert names == ["arc_easy", "a", "b", "mc"]
-    with pytest.raises(BadInput, match="defines 2 tasks"):
-        get_task(str(tmp_path / "suite.yaml"))
 
 
 def test_reference_that_is_not_a_regex(tmp_path):

@@ -118,9 +118,11 @@ def test_generation_matches_lm_eval_and_stops(ours, lm_eval_model):
     theirs = lm_eval_model.generate_until(
         [_Req((p, {"until": until, "max_gen_toks": 16, "do_sample": False})) for p in prompts], disable_tqdm=True
     )
-    assert mine == theirs
-    assert all("\n" not in m for m in mine)
-    assert mine[1].strip().startswith("6")
+    assert [m.text for m in mine] == theirs
+    assert all("\n" not in m.text for m in mine)
+    assert mine[1].text.strip().startswith("6")
+    assert mine[0].finish_reason == "stop"                         # " Paris" then a newline
+    assert all((m.finish_reason == "length") == (m.tokens == 16) for m in mine)
 
 
 def test_auto_batch_size_on_cpu_is_the_documented_rule(model_folder):

@@ -24,7 +24,7 @@ from shortlist.errors import BadInput, Offline
 from shortlist.evaluate.backends.openai import OpenAIBackend, cut_at_stop, load, parse_spec
 from shortlist.evaluate.custom import load_task_file
 from shortlist.evaluate.scoring import JudgeScorer, Sample
-from shortlist.evaluate.types import GenerationRequest, LoglikelihoodRequest
+from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodRequest
 
 BOS_OVERRIDE = "tokenizer.ggml.add_bos_token=bool:true"
 
@@ -206,19 +206,19 @@ def test_generate_is_greedy_and_cut_at_stop(llama_url, llama):
     backend = load(f"@{llama_url}", concurrency=2)
     prompts = ["1, 2, 3, 4,", "The capital of France is"]
     got = backend.generate([GenerationRequest(p, (",", "\n"), 12) for p in prompts])
-    for p, text in zip(prompts, got, strict=True):
+    for p, res in zip(prompts, got, strict=True):
         llama.reset()
         want = llama.create_completion(p, max_tokens=12, temperature=0.0, stop=[",", "\n"])["choices"][0]["text"]
-        assert text == want
-    assert got[0] == " 5"
+        assert res.text == want
+    assert got[0] == GenerationResult(" 5", "stop", None)
 
 
 @pytest.mark.slow
 def test_chat_mode_generates_and_refuses_loglikelihood(llama_url):
     backend = load(f"@{llama_url}", chat=True)
     assert not backend.capabilities.loglikelihood
-    (text,) = backend.generate([GenerationRequest("Reply with one word: what color is the sky?", (), 16)])
-    assert text.strip()
+    (res,) = backend.generate([GenerationRequest("Reply with one word: what color is the sky?", (), 16)])
+    assert res.text.strip()
     with pytest.raises(BadInput, match="chat endpoints cannot score log-likelihood"):
         backend.loglikelihood([[LoglikelihoodRequest("a", " b")]])
 
@@ -315,9 +315,26 @@ def test_retries_429_twice_then_succeeds():
 
     with local_server(respond) as url:
         backend = load(f"tiny@{url}", backoff=0.01)
-        assert backend.generate([GenerationRequest("hi", (" world",), 8)]) == [" hello"]
+        assert backend.generate([GenerationRequest("hi", (" world",), 8)]) == [GenerationResult(" hello", "stop")]
     assert len(posts) == 3
     assert backend.stats.forward_calls == 1 and backend.stats.tokens_fed == 3
+
+
+def test_finish_reason_length_comes_from_the_api():
+    def respond(h, body):
+        if h.command == "GET":
+            return 200, {}, MODELS
+        out = completion("one two three")
+        out["choices"][0]["finish_reason"] = "length" if body["max_tokens"] == 3 else "stop"
+        return 200, {}, out
+
+    with local_server(respond) as url:
+        backend = load(f"tiny@{url}")
+        cut, whole, stopped = backend.generate([GenerationRequest("hi", (), 3), GenerationRequest("hi", (), 8),
+                                                GenerationRequest("hi", (" three",), 3)])
+    assert cut == GenerationResult("one two three", "length")
+    assert whole.finish_reason == "stop"
+    assert stopped == GenerationResult("one two", "stop")  # cut here at a stop sequence: it finished
 
 
 def test_retries_are_bounded_with_exponential_backoff():
@@ -371,7 +388,7 @@ def test_concurrency_limit_is_respected():
     with local_server(respond) as url:
         backend = load(f"tiny@{url}", concurrency=3)
         out = backend.generate([GenerationRequest(f"p{i}") for i in range(9)])
-    assert out == [f"P{i}" for i in range(9)]  # order kept
+    assert [r.text for r in out] == [f"P{i}" for i in range(9)]  # order kept
     assert state["peak"] == 3
 
 

@@ -26,8 +26,8 @@ BUILTIN = ["hellaswag", "arc_easy", "arc_challenge", "truthfulqa_mc1", "truthful
 
 def test_registry_names_and_protocol() -> None:
     names = list_tasks()
-    assert len(names) == len(BUILTIN) + 57
-    for name in [*BUILTIN, "mmlu_anatomy"]:
+    assert len(names) == len(BUILTIN) + 57 + 39   # + the Open LLM Leaderboard v2's 39 tasks
+    for name in [*BUILTIN, "mmlu_anatomy", "leaderboard_ifeval", "leaderboard_bbh_navigate"]:
         task = get_task(name)
         assert isinstance(task, Task)
         assert task.name == name

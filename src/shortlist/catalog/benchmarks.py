@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import get_args
 
@@ -41,6 +42,34 @@ def list_benchmarks(skill: str | None = None, leaderboard: str | None = None) ->
         out = [b for b in out if b.skill == skill]
     if leaderboard is not None:
         out = [b for b in out if leaderboard in b.leaderboards]
+    return out
+
+
+@dataclass(frozen=True)
+class TaskMetric:
+    """How one lm-eval task's results become a benchmark value: the mean of these metrics."""
+
+    benchmark: str
+    lm_eval_keys: tuple[str, ...]   # in an lm-eval results file ("acc,none", "exact_match,strict-match")
+    metrics: tuple[str, ...]        # the same, as a shortlist run names them ("acc", "mc2"), one per key
+
+    @property
+    def metric(self) -> str:
+        """The headline metric of a run of the task (the first)."""
+        return self.metrics[0]
+
+
+@cache
+def task_metrics() -> dict[str, TaskMetric]:
+    """lm-eval task name -> its benchmark and metrics: the one map export, import, comparison and own scores read."""
+    out: dict[str, TaskMetric] = {}
+    for spec in _load().values():
+        if not spec.lm_eval_task:
+            continue
+        keys = tuple(spec.lm_eval_metrics) or (f"{spec.metric},none",)
+        names = tuple(spec.task_metrics) or tuple(k.removesuffix(",none") for k in keys)
+        for task in (spec.lm_eval_task, *spec.lm_eval_other_tasks):
+            out[task] = TaskMetric(spec.id, keys, names)
     return out
 
 

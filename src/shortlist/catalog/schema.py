@@ -186,6 +186,11 @@ class BenchmarkSpec(_Fact):
     fewshot: int | None = None
     leaderboards: list[str] = []  # e.g. ["open_llm_v1"], ["open_llm_v2"], ["lmarena"]
     lm_eval_task: str | None = None
+    # the lm-eval results keys ("metric,filter") whose mean is this benchmark's value; default "<metric>,none"
+    lm_eval_metrics: list[str] = []
+    # the same metrics as a shortlist run names them, one per key; default: each key without ",none"
+    task_metrics: list[str] = []
+    lm_eval_other_tasks: list[str] = []  # other lm-eval task names scored the same way (e.g. plain `ifeval`)
     aliases: list[str] = []
     description: str | None = None
     subtasks: list[BenchmarkSubtask] = []  # when set, random_baseline is their item-weighted mean
@@ -194,6 +199,8 @@ class BenchmarkSpec(_Fact):
     def _reference(self) -> BenchmarkSpec:
         if self.scale == "elo" and self.reference_rating is None:
             raise ValueError("an elo-scale benchmark needs reference_rating")
+        if self.task_metrics and len(self.task_metrics) != len(self.lm_eval_metrics):
+            raise ValueError("task_metrics needs one name per lm_eval_metrics key")
         return self
 
 

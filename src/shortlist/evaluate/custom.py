@@ -7,7 +7,6 @@ problem names the file and, for data rows, the line. docs/custom-tasks.md docume
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -17,15 +16,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from shortlist.errors import BadInput, NotFound
+from shortlist.errors import NotFound, shown
 from shortlist.evaluate import metrics as M
+from shortlist.evaluate.fewshot import Sampler
+from shortlist.evaluate.prompts import Prompter
+from shortlist.evaluate.protocol import PLAIN, PromptFormat
 from shortlist.evaluate.scoring import Sample, Scorer, make_scorer
-from shortlist.evaluate.tasks.fewshot import Sampler
+from shortlist.evaluate.spec import GenerationKwargs, MetricSpec, TaskSpec
+from shortlist.evaluate.task_files import (
+    DATA_SUFFIXES,
+    MAX_DEPTH,
+    TaskFileError,
+    check_template,
+    data_path,
+    fields_setting,
+    int_setting,
+    parse_config,
+    read_rows,
+    scalar_cell,
+    text_setting,
+    until_setting,
+)
+from shortlist.evaluate.tasks import list_tasks
 from shortlist.evaluate.types import GenerationInstance, Instance, LoglikelihoodResult, MultipleChoiceInstance
+from shortlist.files import file_kind, load_json
 from shortlist.names import suggest
 
 TASK_SUFFIXES = (".yaml", ".yml", ".toml")
-DATA_SUFFIXES = (".jsonl", ".csv")
+MAX_TASKS = 1_000  # tasks in one file
 DEFAULT_PROMPT = {"multiple_choice": "Question: {question}\nAnswer:", "generate": "{prompt}"}
 LETTERS = string.ascii_uppercase
 KEYS = {
@@ -34,70 +52,12 @@ KEYS = {
     "scorers", "judge", "version",
 }
 Doc = dict[str, Any]
+__all__ = ["CustomTask", "TaskConfig", "TaskFileError", "is_task_file", "load_task_file", "read_rows"]
 
 
 def is_task_file(name: str) -> bool:
     """Whether a --tasks entry names a custom task file rather than a built-in task."""
     return name.lower().endswith(TASK_SUFFIXES + DATA_SUFFIXES) or "/" in name or "\\" in name
-
-
-# --- reading data files ----------------------------------------------------------------------
-
-
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, row) for each record of a JSONL or CSV file."""
-    if not path.is_file():
-        raise NotFound(f"data file {path} does not exist")
-    if path.suffix.lower() not in DATA_SUFFIXES:
-        raise BadInput(f"{path}: unknown data format '{path.suffix}'", "use .jsonl (one JSON object per line) or .csv")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8") from None
-    rows = _read_jsonl(path, text) if path.suffix.lower() == ".jsonl" else _read_csv(path, text)
-    if not rows:
-        raise BadInput(f"{path} has no rows")
-    return rows
-
-
-def _read_jsonl(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path} line {lineno}: bad JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise BadInput(f"{path} line {lineno}: expected a JSON object, got {type(row).__name__}")
-        rows.append((lineno, row))
-    return rows
-
-
-def _read_csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(text.splitlines(keepends=True))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise BadInput(f"{path} is empty", "the first line must name the columns") from None
-    except csv.Error as exc:
-        raise BadInput(f"{path} line 1: {exc}") from None
-    rows = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise BadInput(f"{path} line {start}: {exc}") from None
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            raise BadInput(f"{path} line {start}: {len(values)} values but the header has {len(header)} columns")
-        rows.append((start, dict(zip(header, values, strict=True))))
-    return rows
 
 
 # --- task configuration ----------------------------------------------------------------------
@@ -121,49 +81,39 @@ class TaskConfig:
     until: tuple[str, ...] = ("\n\n",)
     max_tokens: int = 256
     scorers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fewshot_seed: int = 1234           # lm-eval's default seed for random few-shot draws
+    version: str = ""                  # the author's own version label, part of the task version
 
 
 def load_task_file(path: str | Path, judge_backend: Any = None) -> list[CustomTask]:
     """Tasks from a YAML/TOML task file (one task, or several under `tasks`), or one bare data file."""
     path = Path(path).expanduser()
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind is None:
         raise NotFound(f"task file {path} does not exist", "pass a .yaml/.toml task file or a .jsonl/.csv data file")
+    if kind != "file":
+        raise TaskFileError(path, "", f"is {'a folder' if kind == 'folder' else 'not a regular file'}, expected a "
+                            "task file", "pass a .yaml/.toml task file or a .jsonl/.csv data file")
     suffix = path.suffix.lower()
     if suffix in DATA_SUFFIXES:
         return [_bare(path, judge_backend)]
     if suffix not in TASK_SUFFIXES:
-        raise BadInput(f"{path}: unknown task file type '{suffix}'", "use .yaml, .toml, .jsonl or .csv")
-    raw = _parse_config(path)
+        raise TaskFileError(path, "", f"unknown task file type '{suffix}'", "use .yaml, .toml, .jsonl or .csv")
+    raw = parse_config(path)
     entries = raw.get("tasks") if isinstance(raw, dict) and "tasks" in raw else [raw]
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
-        raise BadInput(f"{path}: expected a mapping of task settings (or `tasks:` with a list of them)")
+        raise TaskFileError(path, "", f"holds {shown(raw)}, expected a mapping of task settings (or `tasks:` with "
+                            "a list of them)")
+    if len(entries) > MAX_TASKS:
+        raise TaskFileError(path, "tasks", f"lists {len(entries):,} tasks, expected at most {MAX_TASKS:,}")
     tasks = [CustomTask(_config(path, e, i if len(entries) > 1 else None), judge_backend)
              for i, e in enumerate(entries)]
     seen: set[str] = set()
     for t in tasks:
         if t.name in seen:
-            raise BadInput(f"{path}: two tasks are named '{t.name}'")
+            raise TaskFileError(path, "name", f"two tasks are named '{t.name}'", "give each task its own name")
         seen.add(t.name)
     return tasks
-
-
-def _parse_config(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise BadInput(f"{path}: bad TOML ({exc})") from None
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise BadInput(f"{path}{where}: bad YAML ({getattr(exc, 'problem', None) or exc})") from None
 
 
 def _bare(path: Path, judge_backend: Any) -> CustomTask:
@@ -179,83 +129,75 @@ def _config(path: Path, e: dict[str, Any], index: int | None, source: Path | Non
     for key in e:
         if key not in KEYS:
             close = suggest(str(key), KEYS)
-            raise BadInput(f"{where}: unknown key '{key}'", f"did you mean: {', '.join(close)}?" if close else
-                           f"known keys: {', '.join(sorted(KEYS))}")
-    name = str(e.get("name") or path.stem)
+            raise TaskFileError(where, "", f"unknown key {shown(key)}", f"did you mean: {', '.join(close)}?" if close
+                                else f"known keys: {', '.join(sorted(KEYS))}")
+    name = text_setting(where, "name", e["name"], 100) if e.get("name") is not None else path.stem
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
-        raise BadInput(f"{where}: task name '{name}' may use only letters, digits, '_', '-' and '.'")
-    from shortlist.evaluate.tasks import list_tasks
-
+        raise TaskFileError(where, "name", f"task name {shown(name)} may use only letters, digits, '_', '-' and '.'")
     if name in list_tasks():
-        raise BadInput(f"{where}: '{name}' is a built-in task's name", "give your task another name")
+        raise TaskFileError(where, "name", f"'{name}' is a built-in task's name", "give your task another name")
     if "data" not in e:
-        raise BadInput(f"{where}: missing 'data' (the JSONL or CSV file, relative to the task file)")
-    kind = str(e.get("type", "multiple_choice")).replace("-", "_")
+        raise TaskFileError(where, "data", "missing, expected the JSONL or CSV file, relative to the task file")
+    kind = text_setting(where, "type", e.get("type", "multiple_choice"), 40).replace("-", "_")
     kind = {"generate_until": "generate", "generative": "generate", "mc": "multiple_choice"}.get(kind, kind)
     if kind not in ("multiple_choice", "generate"):
-        raise BadInput(f"{where}: unknown type '{e['type']}'", "use multiple_choice or generate")
-    cfg = TaskConfig(name=name, data=path.parent / str(e["data"]), type=kind, source=source or path)  # type: ignore[arg-type]
-    cfg.prompt = str(e.get("prompt", DEFAULT_PROMPT[kind]))
+        raise TaskFileError(where, "type", f"unknown type {shown(e['type'])}", "use multiple_choice or generate")
+    cfg = TaskConfig(name=name, data=data_path(path, "data", e["data"]), type=kind,  # type: ignore[arg-type]
+                     source=source or path)
+    cfg.prompt = text_setting(where, "prompt", e.get("prompt", DEFAULT_PROMPT[kind]))
     for key in ("description", "target_delimiter", "fewshot_delimiter"):
         if key in e:
-            setattr(cfg, key, str(e[key]))
+            setattr(cfg, key, text_setting(where, key, e[key]))
     for key in ("num_fewshot", "answer_index_base", "max_tokens"):
         if key in e:
-            if not isinstance(e[key], int) or isinstance(e[key], bool) or e[key] < 0:
-                raise BadInput(f"{where}: '{key}' must be a non-negative integer, got {e[key]!r}")
-            setattr(cfg, key, e[key])
+            setattr(cfg, key, int_setting(where, key, e[key]))
+    if "fewshot_seed" in e:
+        cfg.fewshot_seed = int_setting(where, "fewshot_seed", e["fewshot_seed"])
+    if "version" in e:
+        cfg.version = text_setting(where, "version", e["version"], 100)
     if "fewshot_data" in e:
-        cfg.fewshot_data = path.parent / str(e["fewshot_data"])
-    fields = e.get("fields", {})
-    if not isinstance(fields, dict):
-        raise BadInput(f"{where}: 'fields' maps our names to your columns, e.g. {{question: q, answer: label}}")
-    cfg.fields = {str(k): str(v) for k, v in fields.items()}
+        cfg.fewshot_data = data_path(path, "fewshot_data", e["fewshot_data"])
+    cfg.fields = fields_setting(where, e.get("fields", {}))
     cfg.choice_format = e.get("choice_format", "text")
     if cfg.choice_format not in ("text", "letter"):
-        raise BadInput(f"{where}: choice_format must be 'text' or 'letter'")
+        raise TaskFileError(where, "choice_format", f"is {shown(cfg.choice_format)}, expected 'text' or 'letter'")
     if "until" in e:
-        until = e["until"]
-        cfg.until = (until,) if isinstance(until, str) else tuple(str(u) for u in until)
+        cfg.until = until_setting(where, e["until"])
     cfg.scorers = _scorer_list(where, kind, e.get("scorers"), e.get("judge"))
-    _check_template(where, cfg.prompt, kind)
+    check_template(where, cfg.prompt, kind)
     return cfg
 
 
 def _scorer_list(where: str, kind: str, raw: Any, judge: Any) -> list[tuple[str, dict[str, Any]]]:
     if kind == "multiple_choice":
         if raw:
-            raise BadInput(f"{where}: scorers apply to generate tasks", "multiple_choice tasks report acc and acc_norm")
+            raise TaskFileError(where, "scorers", "apply to generate tasks only",
+                                "multiple_choice tasks report acc and acc_norm")
         return []
     if raw is None:
         raw = ["exact", "f1"] if judge is None else ["judge"]
     if isinstance(raw, str):
         raw = [s.strip() for s in raw.split(",") if s.strip()]
+    if not isinstance(raw, list) or len(raw) > 20:
+        raise TaskFileError(where, "scorers", f"is {shown(raw)}, expected a list of up to 20 scorers")
     out: list[tuple[str, dict[str, Any]]] = []
     for item in raw:
         if isinstance(item, str):
             out.append((item, {}))
-        elif isinstance(item, dict) and "name" in item:
-            out.append((str(item["name"]), {k: v for k, v in item.items() if k != "name"}))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            out.append((item["name"], {str(k): v for k, v in item.items() if k != "name"}))
         else:
-            raise BadInput(f"{where}: each scorer is a name or a mapping with 'name', got {item!r}")
+            raise TaskFileError(where, "scorers", f"each scorer is a name or a mapping with 'name', got {shown(item)}")
     if judge is not None:
         if not isinstance(judge, dict):
-            raise BadInput(f"{where}: 'judge' is a mapping of judge settings (model, mode, rubric, max_tokens)")
+            raise TaskFileError(where, "judge", f"is {shown(judge)}, expected a mapping of judge settings (model, "
+                                "mode, rubric, max_tokens)")
         if not any(n == "judge" for n, _ in out):
             out.append(("judge", {}))
-        out = [(n, {**judge, **o} if n == "judge" else o) for n, o in out]
+        out = [(n, {**{str(k): v for k, v in judge.items()}, **o} if n == "judge" else o) for n, o in out]
     for n, o in out:  # validate names and options now; the judge connects only when it scores
         make_scorer(n, o, where)
     return out
-
-
-def _check_template(where: str, template: str, kind: str) -> None:
-    try:
-        list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise BadInput(f"{where}: bad prompt template ({exc})", "write literal braces as {{ and }}") from None
-    if kind == "generate" and "{choices}" in template:
-        raise BadInput(f"{where}: {{choices}} is only for multiple_choice tasks")
 
 
 def _letter_columns(row: dict[str, Any]) -> list[str]:
@@ -285,17 +227,23 @@ class CustomTask:
             self.scorers.append(make_scorer(n, opts, str(cfg.source)))
         self.docs = self._docs(cfg.data)
         self.fewshot_pool = self._docs(cfg.fewshot_data) if cfg.fewshot_data else None
+        self._check_fewshot(cfg.num_fewshot)
         if cfg.type == "multiple_choice":
             self.metrics: tuple[str, ...] = ("acc", "acc_norm")
         else:
             self.metrics = tuple(m for s in self.scorers for m in s.metrics)
         # settings and data contents, not file locations: moving the files keeps the cached samples
-        settings = {k: v for k, v in cfg.__dict__.items() if k not in ("source", "data", "fewshot_data")}
+        # (the seed shows in the prompts, the version label in the version: neither changes the hash)
+        settings = {k: v for k, v in cfg.__dict__.items()
+                    if k not in ("source", "data", "fewshot_data", "fewshot_seed", "version")}
         h = hashlib.sha256(json.dumps(settings, default=str, sort_keys=True).encode())
         for p in (cfg.data, cfg.fewshot_data):
             if p is not None:
                 h.update(p.read_bytes())
-        self.version = "custom-" + h.hexdigest()[:12]
+        # the author's version label leads; the hash still changes with any setting or data edit
+        self.version = f"{cfg.version}+{h.hexdigest()[:12]}" if cfg.version else "custom-" + h.hexdigest()[:12]
+        self.fewshot_seed = cfg.fewshot_seed
+        self.spec = self._spec()
 
     def __repr__(self) -> str:
         return f"<custom task {self.name} ({self.cfg.type}, {len(self.docs)} docs)>"
@@ -305,8 +253,8 @@ class CustomTask:
         column = self.cfg.fields.get(key, key)
         if column not in row or row[column] is None:
             mapped = f" (column '{column}')" if column != key else ""
-            raise BadInput(f"{path} line {lineno}: missing field '{key}'{mapped}",
-                           "map your column names with `fields:` in the task file")
+            raise TaskFileError(path, f"line {lineno}", f"missing field '{key}'{mapped}",
+                                "map your column names with `fields:` in the task file")
         return row[column]
 
     def _docs(self, path: Path) -> list[Doc]:
@@ -316,6 +264,7 @@ class CustomTask:
         doc: Doc = {"line": lineno, "row": row}
         values = {k: row[k] for k in row}
         values.update({k: row[v] for k, v in self.cfg.fields.items() if v in row})
+        line = f"line {lineno}"
         if self.cfg.type == "multiple_choice":
             doc["choices"] = self._choices(row, lineno, path)
             doc["gold"] = self._gold(self._get(row, "answer", lineno, path), doc["choices"], lineno, path)
@@ -323,65 +272,80 @@ class CustomTask:
         else:
             refs = self._get(row, "reference", lineno, path)
             refs = [refs] if not isinstance(refs, list) else refs
-            doc["references"] = [str(r) for r in refs]
+            if not refs or len(refs) > 1_000:
+                raise TaskFileError(path, line, f"'reference' is {shown(refs)}, expected the answer or a list of up "
+                                    "to 1,000 accepted answers")
+            doc["references"] = [scalar_cell(path, lineno, "reference", r) for r in refs]
             needs_ref = any(s.name != "judge" for s in self.scorers)
-            if needs_ref and (not doc["references"] or not any(r.strip() for r in doc["references"])):
-                raise BadInput(f"{path} line {lineno}: empty reference", "every row needs the expected answer")
+            if needs_ref and not any(r.strip() for r in doc["references"]):
+                raise TaskFileError(path, line, "empty reference", "every row needs the expected answer")
             for scorer in self.scorers:
                 for r in doc["references"]:
                     try:
                         scorer.check_reference(r)
                     except ValueError as exc:
-                        raise BadInput(f"{path} line {lineno}: {exc}") from None
+                        raise TaskFileError(path, line, str(exc)) from None
         try:
             doc["text"] = self.cfg.prompt.format_map(values)
         except KeyError as exc:
-            raise BadInput(f"{path} line {lineno}: missing field '{exc.args[0]}' (used by the prompt template)",
-                           f"this row has: {', '.join(map(str, row))}") from None
-        except (ValueError, IndexError, AttributeError) as exc:
-            raise BadInput(f"{path} line {lineno}: cannot fill the prompt template ({exc})") from None
+            raise TaskFileError(path, line, f"missing field {shown(exc.args[0])} (used by the prompt template)",
+                                f"this row has: {', '.join(shown(k, 30) for k in list(row)[:20])}") from None
+        except (ValueError, IndexError, AttributeError, TypeError) as exc:
+            raise TaskFileError(path, line, f"cannot fill the prompt template ({exc})") from None
         return doc
 
     def _choices(self, row: dict[str, Any], lineno: int, path: Path) -> list[str]:
         column = self.cfg.fields.get("choices", "choices")
         if column not in row and not self.cfg.fields.get("choices") and (letters := _letter_columns(row)):
-            return [str(row[c]) for c in letters]
+            return [scalar_cell(path, lineno, c, row[c]) for c in letters]
         raw = self._get(row, "choices", lineno, path)
         if isinstance(raw, str):
             try:
-                raw = json.loads(raw)
-            except json.JSONDecodeError:
-                raise BadInput(f"{path} line {lineno}: 'choices' must be a list (in CSV, a JSON array such as "
-                               '["yes", "no"])', "or give columns A, B, C, ...") from None
+                raw = load_json(raw, path, TaskFileError, max_depth=MAX_DEPTH, field=f"line {lineno}")
+            except TaskFileError:
+                raise TaskFileError(path, f"line {lineno}", "'choices' must be a list (in CSV, a JSON array such as "
+                                    '["yes", "no"])', "or give columns A, B, C, ...") from None
         if isinstance(raw, dict) and isinstance(raw.get("text"), list):
             raw = raw["text"]
-        if not isinstance(raw, list) or len(raw) < 2:
-            raise BadInput(f"{path} line {lineno}: 'choices' must be a list of at least two answers")
-        return [str(c) for c in raw]
+        if not isinstance(raw, list) or not 2 <= len(raw) <= len(LETTERS):
+            raise TaskFileError(path, f"line {lineno}", f"'choices' is {shown(raw)}, expected a list of 2 to "
+                                f"{len(LETTERS)} answers")
+        return [scalar_cell(path, lineno, "choices", c) for c in raw]
 
     def _gold(self, answer: Any, choices: list[str], lineno: int, path: Path) -> int:
         n = len(choices)
-        where = f"{path} line {lineno}"
+        line = f"line {lineno}"
         base = self.cfg.answer_index_base
         if isinstance(answer, bool) or not isinstance(answer, (int, str)):
-            raise BadInput(f"{where}: answer {answer!r} must be an index, a letter or one of the choices")
+            raise TaskFileError(path, line, f"answer {shown(answer)} must be an index, a letter or one of the "
+                                "choices")
         if isinstance(answer, str):
             text = answer.strip()
             if text in choices:
                 return choices.index(text)
-            if len(text) == 1 and text.upper() in LETTERS:
+            if len(text) == 1 and len(text.upper()) == 1 and text.upper() in LETTERS:
                 idx = LETTERS.index(text.upper())
                 if idx >= n:
-                    raise BadInput(f"{where}: answer '{text}' is out of range for {n} choices (A-{LETTERS[n - 1]})")
+                    raise TaskFileError(path, line, f"answer '{text}' is out of range for {n} choices "
+                                        f"(A-{LETTERS[n - 1]})")
                 return idx
-            if not re.fullmatch(r"-?\d+", text):
-                raise BadInput(f"{where}: answer {text!r} is not an index, a letter or one of the choices")
+            if not re.fullmatch(r"-?\d{1,9}", text):
+                raise TaskFileError(path, line, f"answer {shown(text)} is not an index, a letter or one of the "
+                                    "choices")
             answer = int(text)
         idx = answer - base
         if not 0 <= idx < n:
-            raise BadInput(f"{where}: answer index {answer} is out of range for {n} choices ({base}-{n - 1 + base})",
-                           "indices count from 0 (set answer_index_base: 1 for 1-based)")
+            raise TaskFileError(path, line, f"answer index {shown(answer)} is out of range for {n} choices "
+                                f"({base}-{n - 1 + base})", "indices count from 0 (set answer_index_base: 1 for "
+                                "1-based)")
         return idx
+
+    def _check_fewshot(self, n: int) -> None:
+        """Few-shot examples come from the pool (without the evaluated row when the pool is the data itself)."""
+        available = len(self.fewshot_pool) if self.fewshot_pool is not None else len(self.docs) - 1
+        if n > available:
+            raise TaskFileError(self.cfg.source, "num_fewshot", f"is {n}, but only {max(available, 0)} rows are "
+                                "there to draw examples from", "lower num_fewshot or add fewshot_data rows")
 
     def load_docs(self, data_dir: Any = None) -> list[Doc]:
         """The rows of the data file, in file order (data_dir does not apply to custom tasks)."""
@@ -396,30 +360,45 @@ class CustomTask:
     def _continuation(self, choices: list[str], i: int) -> str:
         return LETTERS[i] if self.cfg.choice_format == "letter" else choices[i]
 
+    def _spec(self) -> TaskSpec:
+        """The task in lm-eval's terms (the one task specification built-in tasks use too)."""
+        cfg = self.cfg
+        gen = GenerationKwargs(until=list(cfg.until), max_gen_toks=max(cfg.max_tokens, 1)) \
+            if cfg.type == "generate" else None
+        target = "gold" if cfg.type == "multiple_choice" else "references"
+        return TaskSpec(task=cfg.name, output_type=self.output_type, doc_to_text="text", doc_to_target=target,
+                        description=cfg.description, target_delimiter=cfg.target_delimiter,
+                        fewshot_delimiter=cfg.fewshot_delimiter, num_fewshot=cfg.num_fewshot,
+                        fewshot_seed=cfg.fewshot_seed, generation_kwargs=gen,
+                        metric_list=[MetricSpec(metric=m) for m in self.metrics],
+                        metadata={"version": self.version})
+
     def instances(self, docs: list[Doc], num_fewshot: int | None = None, limit: int | None = None,
-                  fewshot_seed: int = 1234) -> list[Instance]:
+                  fewshot_seed: int | None = None, prompt_format: PromptFormat | None = None) -> list[Instance]:
         n = self.default_fewshot if num_fewshot is None else num_fewshot
         docs = docs[:limit] if limit is not None else docs
         sampler = None
+        self._check_fewshot(n)  # again: --num-fewshot may ask for more than the file does
         if n > 0:
             pool = self.fewshot_pool if self.fewshot_pool is not None else self.docs
-            sampler = Sampler(pool, "random", fewshot_seed, exclude_eval_doc=self.fewshot_pool is None)
+            seed = self.cfg.fewshot_seed if fewshot_seed is None else fewshot_seed
+            sampler = Sampler(pool, "random", seed, exclude_eval_doc=self.fewshot_pool is None)
         out: list[Instance] = []
         cfg = self.cfg
         for doc_id, doc in enumerate(docs):
             shots = sampler.sample(n, doc) if sampler is not None else []
-            prefix = cfg.description + "".join(
-                s["text"] + cfg.target_delimiter + self._answer(s) + cfg.fewshot_delimiter for s in shots)
+            prompter = Prompter(cfg.description, [(s["text"], self._answer(s)) for s in shots], cfg.target_delimiter,
+                                cfg.fewshot_delimiter, prompt_format or PLAIN)
             meta = {"line": doc["line"]}
             if cfg.type == "multiple_choice":
                 conts = [self._continuation(doc["choices"], i) for i in range(len(doc["choices"]))]
                 out.append(MultipleChoiceInstance(
-                    task=self.name, doc_id=doc_id, context=prefix + doc["text"],
-                    continuations=tuple(cfg.target_delimiter + c for c in conts), gold=doc["gold"],
+                    task=self.name, doc_id=doc_id, context=prompter.context(doc["text"]),
+                    continuations=tuple(prompter.continuation_delimiter + c for c in conts), gold=doc["gold"],
                     meta={**meta, "choices": conts}))
             else:
                 out.append(GenerationInstance(
-                    task=self.name, doc_id=doc_id, prompt=prefix + doc["text"], until=cfg.until,
+                    task=self.name, doc_id=doc_id, prompt=prompter.context(doc["text"]), until=cfg.until,
                     max_tokens=cfg.max_tokens, reference=doc["references"][0],
                     meta={**meta, "references": doc["references"], "question": doc["text"]}))
         return out

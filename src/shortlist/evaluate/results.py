@@ -4,26 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shortlist.catalog.benchmarks import TaskMetric, task_metrics
 from shortlist.evaluate.migrations import MIGRATIONS
+from shortlist.evaluate.tasks import group_of
 from shortlist.evaluate.types import Instance, MultipleChoiceInstance
 from shortlist.store import Store
 
-# Task -> (benchmark registry id, the metric leaderboards report for it).
-LEADERBOARD_METRIC: dict[str, tuple[str, str]] = {
-    "hellaswag": ("hellaswag", "acc_norm"),
-    "arc_challenge": ("arc_challenge", "acc_norm"),
-    "mmlu": ("mmlu", "acc"),
-    "truthfulqa_mc2": ("truthfulqa_mc2", "mc2"),
-    "winogrande": ("winogrande", "acc"),
-    "gsm8k": ("gsm8k", "exact_match,strict-match"),
-}
+
+class _LeaderboardMetric(Mapping[str, tuple[str, str]]):
+    """Task -> (benchmark registry id, the run's headline metric for it), read from the benchmark registry."""
+
+    def _map(self) -> dict[str, tuple[str, str]]:
+        return {task: (m.benchmark, m.metric) for task, m in task_metrics().items()}
+
+    def __getitem__(self, task: str) -> tuple[str, str]:
+        return self._map()[task]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+
+LEADERBOARD_METRIC: Mapping[str, tuple[str, str]] = _LeaderboardMetric()
 
 
 class SampleResult(BaseModel):
@@ -52,6 +64,42 @@ class TaskResult(BaseModel):
     n_reused: int
     metrics: dict[str, float]          # metric and f"{metric}_stderr"
     leaderboard: dict[str, Any] | None = None
+    did_not_finish: int = 0            # generations the token limit cut before they ended
+
+
+class SuiteScore(BaseModel):
+    """One benchmark of a suite as its leaderboard shows it."""
+
+    task: str                        # the lm-eval task or group it is read from
+    raw: float                       # the value the leaderboard stores (0..1)
+    normalized: float                # 0-100 above chance, the leaderboard's column
+    n: int                           # docs scored
+    subtasks: dict[str, float] = Field(default_factory=dict)   # per-subtask normalised scores (BBH, MuSR)
+    complete: bool = True            # every subtask ran
+
+
+class BenchmarkComparison(BaseModel):
+    published: float
+    source: str
+    verdict: str | None = None       # "reproduced" / "differs by X, outside CI"
+    delta: float | None = None
+    within_ci: bool | None = None
+
+
+class SuiteComparison(BaseModel):
+    benchmarks: dict[str, BenchmarkComparison] = Field(default_factory=dict)
+    all_reproduced: bool = False
+    settings_differ: list[str] = Field(default_factory=list)   # why the run may not reproduce, in words
+
+
+class SuiteResult(BaseModel):
+    name: str
+    title: str
+    scores: dict[str, SuiteScore] = Field(default_factory=dict)
+    average: float | None = None     # the plain mean of the normalised scores
+    average_complete: bool = False   # every benchmark and subtask ran
+    limit: int | None = None
+    comparison: SuiteComparison | None = None
 
 
 class EvalRun(BaseModel):
@@ -70,6 +118,7 @@ class EvalRun(BaseModel):
     leaderboard: dict[str, dict[str, Any]] = Field(default_factory=dict)   # group name -> comparison
     items: dict[str, list[tuple[int, str]]] = Field(default_factory=dict)  # task -> (doc_id, prompt_hash) scored
     samples: dict[str, list[SampleResult]] = Field(default_factory=dict, exclude=True)  # task -> doc order
+    suite: SuiteResult | None = None  # a preset's normalised scores and comparison (evaluate.suites)
 
 
 def prompt_hash(inst: Instance) -> str:
@@ -167,18 +216,29 @@ def finish_run(store: Store, run: EvalRun) -> None:
 
 
 def lm_eval_json(run: EvalRun) -> dict[str, Any]:
-    """The results file lm-evaluation-harness writes (results/groups/configs/versions/n-shot/n-samples/config)."""
-    results: dict[str, dict[str, Any]] = {}
-    for name, t in run.tasks.items():
-        entry: dict[str, Any] = {"alias": name}
-        for key, value in t.metrics.items():
+    """The results file lm-evaluation-harness writes (results/groups/group_subtasks/configs/versions/n-shot/
+    n-samples/config/date), metrics under lm-eval's own keys (truthfulqa_mc2's mc2 is its "acc,none")."""
+    known = task_metrics()
+
+    def entry(name: str, metrics: dict[str, float]) -> dict[str, Any]:
+        keys = _key_map(known.get(name))
+        out: dict[str, Any] = {"alias": name}
+        for key, value in metrics.items():
             if key != "n":
-                entry[_lm_eval_key(key)] = value
-        results[name] = entry
-    groups = {g: {"alias": g, **{_lm_eval_key(k): v for k, v in m.items() if k != "n"}} for g, m in run.groups.items()}
+                out[keys.get(key) or _lm_eval_key(key)] = value if value == value else "N/A"
+        return out
+
+    results = {name: entry(name, t.metrics) for name, t in run.tasks.items()}
+    groups = {g: entry(g, m) for g, m in run.groups.items()}
+    subtasks: dict[str, list[str]] = {}
+    for name in run.tasks:
+        group = group_of(name)
+        if group in groups:
+            subtasks.setdefault(group, []).append(name)
     return {
         "results": {**groups, **results},
         "groups": groups,
+        "group_subtasks": subtasks,
         "configs": {
             name: {"task": name, "num_fewshot": t.num_fewshot, "metadata": {"version": t.version}}
             for name, t in run.tasks.items()
@@ -194,9 +254,21 @@ def lm_eval_json(run: EvalRun) -> dict[str, Any]:
             "limit": run.request.get("limit"),
         },
         "model_name": run.model,
-        "date": run.started_at,
+        "date": datetime.fromisoformat(run.started_at).timestamp(),   # lm-eval writes a UNIX time
         "shortlist": {"run_id": run.run_id, "fingerprint": run.fingerprint, "wall_s": run.wall_s},
     }
+
+
+def _key_map(known: TaskMetric | None) -> dict[str, str]:
+    """Our metric (and its stderr) -> lm-eval's key, where the registry says they differ."""
+    if known is None:
+        return {}
+    out = {}
+    for ours, theirs in zip(known.metrics, known.lm_eval_keys, strict=True):
+        metric, _, flt = theirs.partition(",")
+        out[ours] = theirs
+        out[f"{ours}_stderr"] = f"{metric}_stderr,{flt}"
+    return out
 
 
 def _lm_eval_key(key: str) -> str:
@@ -238,15 +310,17 @@ def compare_with_leaderboard(store: Store, run: EvalRun, level: float = 0.95) ->
 
     table = load_scores(store, include_own=False).for_model(run.model)
     z = z_for_level(level)
+    known = task_metrics()
     for name, (metrics, _) in _scored(run).items():
-        if name not in LEADERBOARD_METRIC:
+        value = benchmark_value(known.get(name), metrics)
+        if value is None:
             continue
-        bench, metric = LEADERBOARD_METRIC[name]
+        bench, metric = known[name].benchmark, known[name].metric
         ref = table.get(bench)
-        if ref is None or metric not in metrics:
+        if ref is None:
             continue
-        ours, se = metrics[metric], metrics.get(f"{metric}_stderr", 0.0)
-        se = se if se == se else 0.0
+        ours, se = value
+        se = se if se is not None else 0.0
         half = z * (se**2 + (ref.stderr or 0.0) ** 2) ** 0.5
         delta = ours - ref.value
         entry = {"benchmark": bench, "metric": metric, "published": ref.value, "published_stderr": ref.stderr,
@@ -258,19 +332,27 @@ def compare_with_leaderboard(store: Store, run: EvalRun, level: float = 0.95) ->
             run.leaderboard[name] = entry
 
 
+def benchmark_value(known: TaskMetric | None, metrics: dict[str, float]) -> tuple[float, float | None] | None:
+    """A task's benchmark value (the mean of the registry's metrics) and a standard error (the mean of the
+    finite ones; IFEval's instruction level has none), or None when the run lacks one of them."""
+    if known is None or any(m not in metrics for m in known.metrics):
+        return None
+    value = sum(metrics[m] for m in known.metrics) / len(known.metrics)
+    errs = [e for m in known.metrics if (e := metrics.get(f"{m}_stderr")) is not None and math.isfinite(e)]
+    return value, (sum(errs) / len(errs) if errs else None)
+
+
 def record_own_scores(store: Store, run: EvalRun) -> int:
     """The run's benchmark scores become the user's own scores (origin "own") for this model."""
     from shortlist.catalog import scores as S
 
     own = []
+    known = task_metrics()
     for name, (metrics, n) in _scored(run).items():
-        if name not in LEADERBOARD_METRIC:
-            continue
-        bench, metric = LEADERBOARD_METRIC[name]
-        if metric in metrics:
-            se = metrics.get(f"{metric}_stderr")
-            own.append(S.Score(run.model, bench, metrics[metric], se if se == se else None, n,
-                               f"shortlist:{run.run_id}", run.started_at[:10], "own", run.backend.get("dtype")))
+        value = benchmark_value(known.get(name), metrics)
+        if value is not None:
+            own.append(S.Score(run.model, known[name].benchmark, value[0], value[1], n, f"shortlist:{run.run_id}",
+                               run.started_at[:10], "own", run.backend.get("dtype")))
     if own:
         S.record_own_scores(store, run.model, own)
     return len(own)

@@ -101,10 +101,40 @@ def make_scorer(name: str, options: dict[str, Any] | None = None, where: str = "
         close = suggest(name, SCORERS)
         hint = f"did you mean: {', '.join(close)}?" if close else f"known scorers: {', '.join(sorted(SCORERS))}"
         raise BadInput(f"{prefix}unknown scorer '{name}'", hint)
+    for key, value in (options or {}).items():
+        problem = _option_problem(spec.factory, key, value)
+        if problem:
+            raise BadInput(f"{prefix}bad options for scorer '{name}': {key} {problem}", spec.doc)
     try:
         return spec.factory(**(options or {}))
     except TypeError as exc:
         raise BadInput(f"{prefix}bad options for scorer '{name}': {exc}", spec.doc) from exc
+
+
+_OPTION_TYPES = {"bool": "true or false", "int": "an integer from 1 to 1,000,000", "str": "a string",
+                 "str | None": "a string"}
+
+
+def _option_problem(factory: Callable[..., Scorer], key: str, value: Any) -> str | None:
+    """Why `value` cannot be the factory's option `key`, from its annotation; None when it can.
+
+    Options come from task files, so a rubric that is a list or a max_tokens of 10**30 must stop at
+    load time rather than deep inside a run.
+    """
+    import inspect
+
+    param = inspect.signature(factory).parameters.get(key)
+    expected = _OPTION_TYPES.get(str(param.annotation)) if param is not None else None
+    if expected is None:
+        return None  # unknown options are the factory's TypeError; backends are passed by code
+    if str(param.annotation) == "str | None" and value is None:
+        return None
+    ok = {
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1_000_000,
+        "str": isinstance(value, str) and len(value) <= 100_000,
+    }[str(param.annotation).removesuffix(" | None")]
+    return None if ok else f"must be {expected}"
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -393,7 +423,7 @@ class JudgeScorer(Scorer):
         if not samples:
             return []
         requests = [GenerationRequest(self.prompt(s), (), self.max_tokens, 0.0) for s in samples]
-        self.last_verdicts = list(self.backend.generate(requests))
+        self.last_verdicts = [getattr(r, "text", r) for r in self.backend.generate(requests)]
         out: list[PerDoc] = []
         for text in self.last_verdicts:
             value = self.parse(text)

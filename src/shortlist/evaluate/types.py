@@ -33,6 +33,23 @@ class GenerationRequest:
 
 
 @dataclass(frozen=True)
+class GenerationResult:
+    """What a backend generated for one GenerationRequest, and why it stopped.
+
+    finish_reason: "stop" (a stop sequence or end-of-text ended it), "length" (the token limit cut
+    it: the generation did not finish), "error" (the backend could not generate; `text` is "").
+    tokens: generated tokens, when the backend knows.
+    """
+
+    text: str
+    finish_reason: str = "stop"
+    tokens: int | None = None
+
+
+FINISH_REASONS = ("stop", "length", "error")
+
+
+@dataclass(frozen=True)
 class MultipleChoiceInstance:
     """One doc scored by log-likelihood: one shared context, one continuation per choice.
 

@@ -19,36 +19,20 @@ from shortlist.files import MiB, load_json
 
 FORMAT = "lm-eval"
 
-# lm-eval task -> (benchmark id, metric keys averaged, in lm-eval's "metric,filter" spelling)
-TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "arc_challenge": ("arc_challenge", ("acc_norm,none",)),
-    "arc_easy": ("arc_easy", ("acc_norm,none",)),
-    "hellaswag": ("hellaswag", ("acc_norm,none",)),
-    "mmlu": ("mmlu", ("acc,none",)),
-    "truthfulqa_mc2": ("truthfulqa_mc2", ("acc,none",)),
-    "winogrande": ("winogrande", ("acc,none",)),
-    "gsm8k": ("gsm8k", ("exact_match,strict-match",)),
-    "ifeval": ("ifeval", ("prompt_level_strict_acc,none", "inst_level_strict_acc,none")),
-    "leaderboard_ifeval": ("ifeval", ("prompt_level_strict_acc,none", "inst_level_strict_acc,none")),
-    "leaderboard_bbh": ("bbh", ("acc_norm,none",)),
-    "leaderboard_math_hard": ("math_lvl5", ("exact_match,none",)),
-    "leaderboard_gpqa": ("gpqa", ("acc_norm,none",)),
-    "leaderboard_musr": ("musr", ("acc_norm,none",)),
-    "leaderboard_mmlu_pro": ("mmlu_pro", ("acc,none",)),
-    "humaneval": ("humaneval", ("pass@1,create_test",)),
-    "mbpp": ("mbpp", ("pass_at_1,none",)),
-}
-
-
 def _registry_tasks() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """TASKS, plus any registry benchmark naming an lm-eval task scored by its own metric."""
-    from shortlist.catalog.benchmarks import list_benchmarks
+    """lm-eval task -> (benchmark id, metric keys averaged, in lm-eval's "metric,filter" spelling): the benchmark
+    registry's one task -> metric map (catalog/data/benchmarks.yaml: lm_eval_task, lm_eval_metrics)."""
+    from shortlist.catalog.benchmarks import task_metrics
 
-    tasks = dict(TASKS)
-    for spec in list_benchmarks():
-        if spec.lm_eval_task and spec.lm_eval_task not in tasks:
-            tasks[spec.lm_eval_task] = (spec.id, (f"{spec.metric},none",))
-    return tasks
+    return {task: (m.benchmark, m.lm_eval_keys) for task, m in task_metrics().items()}
+
+
+def _iso_time(stamp: str) -> float | None:
+    try:
+        when = datetime.fromisoformat(stamp.strip()[:64])
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 class LmEvalResultsError(FormatError):
@@ -131,9 +115,9 @@ class _Results:
         try:
             value = float(stamp) if not isinstance(stamp, bool) and isinstance(stamp, (int, float, str)) else None
         except ValueError:
-            value = None
+            value = _iso_time(stamp)  # older shortlist exports wrote an ISO date
         if value is None or not 0 <= value <= MAX_TIMESTAMP:
-            raise self.fail("date", f"is {shown(stamp)}, expected a UNIX timestamp")
+            raise self.fail("date", f"is {shown(stamp)}, expected a UNIX timestamp or an ISO 8601 date")
         return datetime.fromtimestamp(value, tz=UTC)
 
     def model_name(self) -> str | None:

@@ -14,11 +14,14 @@ from shortlist.evaluate.backends.base import Backend, BackendStats, Capabilities
 REGISTRY: dict[str, str] = {
     "hf": "shortlist.evaluate.backends.hf",
     "openai": "shortlist.evaluate.backends.openai",
+    "llamacpp": "shortlist.evaluate.backends.llamacpp",
+    "fake": "shortlist.evaluate.backends.fake",   # scripted answers, no model (tests, dry runs of the engine)
 }
 
 
 def backend_for(model: str) -> tuple[str, str]:
-    """Split `--model` into (backend name, spec): `hf:X` -> hf; a bare .gguf path or folder -> hf."""
+    """Split `--model` into (backend name, spec): `hf:X` -> hf, `llamacpp:F.gguf` -> llamacpp (llama.cpp's kernels);
+    a bare .gguf path or folder -> hf."""
     head, sep, rest = model.partition(":")
     if sep and head in REGISTRY:
         return head, rest

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from shortlist.evaluate.types import GenerationRequest, LoglikelihoodRequest, LoglikelihoodResult
+from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodRequest, LoglikelihoodResult
 
 Group = Sequence[LoglikelihoodRequest]
 
@@ -56,8 +56,9 @@ class Backend(Protocol):
         """One result per request, in each group's order."""
         ...
 
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        """Greedy continuation of each prompt, cut at the first stop sequence."""
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """Continuation of each prompt (greedy at temperature 0), cut at the first stop sequence; with
+        finish_reason "length" when the token limit ended it before any stop."""
         ...
 
 

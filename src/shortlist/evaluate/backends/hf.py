@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from shortlist.errors import BadInput, NotFound
-from shortlist.evaluate.backends import hf_scoring, hf_source
+from shortlist.evaluate.backends import hf_generate, hf_scoring, hf_source
 from shortlist.evaluate.backends.base import BackendStats, Capabilities, Group
-from shortlist.evaluate.types import GenerationRequest, LoglikelihoodResult
+from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodResult
 
 DTYPES = ("float32", "bfloat16", "float16")
 CPU_BATCH_SIZE = 8  # see _auto_batch_size
@@ -85,6 +85,7 @@ class HFBackend:
         # attention that takes a custom 4D mask; otherwise the context's KV cache is expanded per choice.
         attn = getattr(self.model.config, "_attn_implementation", None)
         self.packed = attn in ("sdpa", "eager")
+        self.grow_cache = True   # generation: preallocated KV buffers instead of torch.cat per token (hf_generate)
 
     # -- loading ---------------------------------------------------------------------------------
     def _load(self, transformers: Any, torch_dtype: Any) -> tuple[Any, Any]:
@@ -240,33 +241,10 @@ class HFBackend:
         return logits.float()
 
     # -- generation ------------------------------------------------------------------------------
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
-        """Greedy decoding, left-padded batches, cut at the first stop sequence (EOS text included)."""
-        torch = self.torch
-        eos = self.tokenizer.decode(self.tokenizer.eos_token_id) if self.tokenizer.eos_token_id is not None else None
-        out: list[str] = [""] * len(requests)
-        order = sorted(range(len(requests)), key=lambda i: -len(requests[i].prompt))
-        tok = self.tokenizer
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            max_new = max(requests[i].max_tokens for i in idx)
-            until = sorted({s for i in idx for s in requests[i].until} | ({eos} if eos else set()))
-            tok.padding_side = "left"
-            enc = tok([requests[i].prompt for i in idx], return_tensors="pt", padding="longest")
-            ids = enc["input_ids"][:, -(self.max_length - max_new):].to(self.device)
-            att = enc["attention_mask"][:, -(self.max_length - max_new):].to(self.device)
-            with torch.inference_mode():
-                gen = self.model.generate(input_ids=ids, attention_mask=att, max_new_tokens=max_new, do_sample=False,
-                                          stop_strings=until or None, tokenizer=tok, pad_token_id=self.pad_id)
-            self.stats.tokens_fed += int(att.sum()) + int((gen.shape[1] - ids.shape[1]) * len(idx))
-            self.stats.forward_calls += gen.shape[1] - ids.shape[1]
-            for row, i in enumerate(idx):
-                text = tok.decode(gen[row, ids.shape[1]:][: requests[i].max_tokens], skip_special_tokens=True)
-                for stop in (*requests[i].until, *([eos] if eos else [])):
-                    if stop:
-                        text = text.split(stop)[0]
-                out[i] = text
-        return out
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """lm-eval's generate_until, batched with a KV cache: shared prefix once, finished rows dropped (see
+        hf_generate)."""
+        return hf_generate.generate(self, requests)
 
 
 def _config_max_length(cfg: Any, tokenizer: Any) -> int:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from shortlist.errors import BadInput, Offline
 from shortlist.evaluate.backends.base import BackendStats, Capabilities, Group, simple_plan
-from shortlist.evaluate.types import GenerationRequest, LoglikelihoodRequest, LoglikelihoodResult
+from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodRequest, LoglikelihoodResult
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -339,24 +339,34 @@ class OpenAIBackend:
             i += len(g)
         return out
 
-    def _generate_one(self, req: GenerationRequest) -> str:
+    def _generate_one(self, req: GenerationRequest) -> GenerationResult:
         payload: dict[str, Any] = {"model": self.model, "max_tokens": req.max_tokens, "temperature": req.temperature}
         if req.until:
             payload["stop"] = list(req.until[:4])  # OpenAI accepts at most 4; the rest are cut below
         if self.chat:
             payload["messages"] = [{"role": "user", "content": req.prompt}]
-            text = (self._post("chat/completions", payload).get("message") or {}).get("content") or ""
+            choice = self._post("chat/completions", payload)
+            text = (choice.get("message") or {}).get("content") or ""
         else:
             payload["prompt"] = req.prompt
-            text = self._post("completions", payload).get("text") or ""
-        return cut_at_stop(text, req.until)
+            choice = self._post("completions", payload)
+            text = choice.get("text") or ""
+        cut = cut_at_stop(text, req.until)
+        reason = "stop" if cut != text else finish_reason(choice.get("finish_reason"))
+        return GenerationResult(cut, reason, None)
 
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[str]:
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
         self.served_models()
         return self._map(self._generate_one, list(requests))
 
     def close(self) -> None:
         self._http.client.close()
+
+
+def finish_reason(api_reason: Any) -> str:
+    """The API's finish_reason as ours: "length" when the token limit cut it, "stop" otherwise (also when the
+    server does not say: a server that omits it is not claiming a cut)."""
+    return "length" if api_reason == "length" else "stop"
 
 
 def cut_at_stop(text: str, until: Sequence[str]) -> str:

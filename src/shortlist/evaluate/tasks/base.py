@@ -1,46 +1,27 @@
-"""The Task protocol the engine calls, and the shared machinery of the built-in tasks.
+"""The shared machinery of the built-in v1 tasks (the Task protocol itself is in evaluate.protocol).
 
 A built-in task states lm-eval's YAML as code: which split is evaluated, which one few-shot
 examples come from and how they are drawn, how a doc becomes question, choices and gold.
-Prompts are lm-eval's plain-text form (no chat template):
+Contexts are built by evaluate.prompts (lm-eval's plain text by default:
     description + (question + " " + answer + "\\n\\n") per few-shot example + question
-and each choice is scored as the continuation " " + choice.
+with each choice scored as the continuation " " + choice; or a chat template).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal
 
 from shortlist.errors import BadInput, NotFound
 from shortlist.evaluate import metrics as M
+from shortlist.evaluate.datasets import load_split
+from shortlist.evaluate.fewshot import Sampler, SamplerKind
 from shortlist.evaluate.filters import FilterPipeline
-from shortlist.evaluate.tasks.datasets import load_split
-from shortlist.evaluate.tasks.fewshot import Sampler, SamplerKind, render_shots
+from shortlist.evaluate.prompts import Prompter
+from shortlist.evaluate.protocol import PLAIN, Doc, PathLike, PromptFormat, Result, Task
 from shortlist.evaluate.types import GenerationInstance, Instance, LoglikelihoodResult, MultipleChoiceInstance
 
-Doc = dict[str, Any]
-PathLike = str | os.PathLike[str]
-
-
-@runtime_checkable
-class Task(Protocol):
-    name: str
-    version: str
-    output_type: Literal["multiple_choice", "generate_until"]
-    default_fewshot: int
-    metrics: tuple[str, ...]
-
-    def load_docs(self, data_dir: PathLike | None = None) -> list[Doc]: ...
-
-    def instances(
-        self, docs: list[Doc], num_fewshot: int | None = None, limit: int | None = None, fewshot_seed: int = 1234
-    ) -> list[Instance]: ...
-
-    def process_results(self, instance: Instance, results: list[LoglikelihoodResult] | str) -> dict[str, float]: ...
-
-    def aggregate(self, per_doc: list[dict[str, float]]) -> dict[str, float]: ...
+__all__ = ["BuiltinTask", "Doc", "GenerateUntilTask", "MultipleChoiceTask", "PathLike", "Task"]
 
 
 class BuiltinTask:
@@ -100,7 +81,7 @@ class BuiltinTask:
         """(question, answer) of one doc used as a few-shot example."""
         raise NotImplementedError
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
         raise NotImplementedError
 
     def instances(
@@ -108,7 +89,8 @@ class BuiltinTask:
         docs: list[Doc],
         num_fewshot: int | None = None,
         limit: int | None = None,
-        fewshot_seed: int = 1234,
+        fewshot_seed: int | None = None,
+        prompt_format: PromptFormat | None = None,
         *,
         fewshot_docs: Sequence[Doc] | None = None,
     ) -> list[Instance]:
@@ -127,20 +109,24 @@ class BuiltinTask:
                 pool = self.process_docs([dict(d) for d in fewshot_docs])
             else:
                 pool = self.fewshot_docs()
-            sampler = Sampler(pool, self.sampler_kind, fewshot_seed, self.fewshot_excludes_eval_doc)
+            seed = 1234 if fewshot_seed is None else fewshot_seed
+            sampler = Sampler(pool, self.sampler_kind, seed, self.fewshot_excludes_eval_doc)
+        fmt = prompt_format or PLAIN
         out: list[Instance] = []
         for doc_id, doc in enumerate(docs):
             shots = sampler.sample(n, doc) if sampler is not None else []
-            prefix = self.description + render_shots(
-                [self.fewshot_example(s) for s in shots], self.target_delimiter, self.fewshot_delimiter
-            )
-            out.append(self.make_instance(doc_id, doc, prefix))
+            prompter = Prompter(self.description, [self.fewshot_example(s) for s in shots], self.target_delimiter,
+                                self.fewshot_delimiter, fmt)
+            out.append(self.make_instance(doc_id, doc, prompter))
         return out
 
     # --- scores ------------------------------------------------------------------------------
 
     def process_results(self, instance: Instance, results: list[LoglikelihoodResult] | str) -> dict[str, float]:
         raise NotImplementedError
+
+    def process_results_batch(self, instances: Sequence[Instance], results: Sequence[Result]) -> list[dict[str, float]]:
+        return [self.process_results(i, r) for i, r in zip(instances, results, strict=True)]
 
     def aggregate(self, per_doc: list[dict[str, float]]) -> dict[str, float]:
         """Each metric's mean and `<metric>_stderr` (lm-eval's formulas), and `n`, the doc count."""
@@ -161,13 +147,13 @@ class MultipleChoiceTask(BuiltinTask):
     def fewshot_example(self, doc: Doc) -> tuple[str, str]:
         return self.doc_to_text(doc), self.doc_to_choices(doc)[self.doc_to_gold(doc)]
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
         choices = self.doc_to_choices(doc)
         return MultipleChoiceInstance(
             task=self.name,
             doc_id=doc_id,
-            context=prefix + self.doc_to_text(doc),
-            continuations=tuple(self.target_delimiter + c for c in choices),
+            context=prompter.context(self.doc_to_text(doc)),
+            continuations=tuple(prompter.continuation_delimiter + c for c in choices),
             gold=self.doc_to_gold(doc),
             meta={"choices": list(choices)},
         )
@@ -203,11 +189,11 @@ class GenerateUntilTask(BuiltinTask):
     def fewshot_example(self, doc: Doc) -> tuple[str, str]:
         return self.doc_to_text(doc), self.doc_to_target(doc)
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
         return GenerationInstance(
             task=self.name,
             doc_id=doc_id,
-            prompt=prefix + self.doc_to_text(doc),
+            prompt=prompter.context(self.doc_to_text(doc)),
             until=self.until,
             max_tokens=self.max_tokens,
             reference=self.doc_to_target(doc),

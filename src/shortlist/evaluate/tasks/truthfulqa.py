@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from shortlist.evaluate import metrics as M
+from shortlist.evaluate.prompts import Prompter
 from shortlist.evaluate.tasks.base import Doc, MultipleChoiceTask
 from shortlist.evaluate.types import Instance, LoglikelihoodResult, MultipleChoiceInstance
 
@@ -50,8 +51,8 @@ class TruthfulQAMC1(MultipleChoiceTask):
     def doc_to_gold(self, doc: Doc) -> int:
         return 0
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
-        inst = super().make_instance(doc_id, doc, prefix)
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
+        inst = super().make_instance(doc_id, doc, prompter)
         assert isinstance(inst, MultipleChoiceInstance)
         inst.meta["labels"] = [int(x) for x in doc[self.targets_key]["labels"]]
         return inst
@@ -68,8 +69,8 @@ class TruthfulQAMC2(TruthfulQAMC1):
     lm_eval_keys: ClassVar[dict[str, str]] = {"mc2": "acc,none"}
     targets_key = "mc2_targets"
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
-        inst = super().make_instance(doc_id, doc, prefix)
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
+        inst = super().make_instance(doc_id, doc, prompter)
         assert isinstance(inst, MultipleChoiceInstance)
         true = tuple(i for i, label in enumerate(inst.meta["labels"]) if label == 1)
         return replace(inst, gold=true)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from shortlist.evaluate.prompts import Prompter
 from shortlist.evaluate.tasks.base import Doc, MultipleChoiceTask
 from shortlist.evaluate.types import Instance, MultipleChoiceInstance
 
@@ -18,6 +19,14 @@ def partial_contexts(doc: Doc) -> list[str]:
     """The sentence up to the blank, completed with option1 and option2."""
     cut = doc["sentence"].index("_")
     return [doc["sentence"][:cut] + doc["option1"], doc["sentence"][:cut] + doc["option2"]]
+
+
+def _common_prefix(texts: tuple[str, ...]) -> str:
+    first, last = min(texts), max(texts)
+    i = 0
+    while i < len(first) and first[i] == last[i]:
+        i += 1
+    return first[:i]
 
 
 def continuation(doc: Doc) -> str:
@@ -44,13 +53,14 @@ class Winogrande(MultipleChoiceTask):
     def fewshot_example(self, doc: Doc) -> tuple[str, str]:
         return partial_contexts(doc)[self.doc_to_gold(doc)], continuation(doc)
 
-    def make_instance(self, doc_id: int, doc: Doc, prefix: str) -> Instance:
-        contexts = tuple(prefix + c for c in partial_contexts(doc))
-        cont = self.target_delimiter + continuation(doc)
+    def make_instance(self, doc_id: int, doc: Doc, prompter: Prompter) -> Instance:
+        # lm-eval's multiple-input context: the sentence filled with each option is the question
+        contexts = tuple(prompter.context(c) for c in partial_contexts(doc))
+        cont = prompter.continuation_delimiter + continuation(doc)
         return MultipleChoiceInstance(
             task=self.name,
             doc_id=doc_id,
-            context=prefix,
+            context=_common_prefix(contexts) if prompter.fmt.chat else prompter.context(""),
             continuations=(cont,) * len(contexts),
             gold=self.doc_to_gold(doc),
             meta={"choices": partial_contexts(doc)},
