@@ -183,3 +183,33 @@ def test_a_run_that_dies_mid_way_resumes_from_its_stored_batches(tmp_path: Path,
         resumed = run(req, store=store, backend=FakeBackend("d", batch_size=2, responder=dies_on_second_batch))
     t = resumed.tasks["gsm8k"]
     assert (t.n_reused, t.n_computed) == (2, 4)   # the first batch of two was kept
+
+
+def _ifeval_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "bench" / "ifeval"
+    d.mkdir(parents=True)
+    rows = [{"key": 1, "prompt": "Write without commas.", "instruction_id_list": ["punctuation:no_comma"],
+             "kwargs": [{}]},
+            {"key": 2, "prompt": "Answer in fewer than 3 sentences.",
+             "instruction_id_list": ["length_constraints:number_sentences"],
+             "kwargs": [{"relation": "less than", "num_sentences": 3}]}]
+    (d / "input_data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return d.parent
+
+
+def test_ifeval_without_nltk_data_stops_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """64 IFEval prompts need NLTK's punkt data; without it the run stops before the model generates anything."""
+    pytest.importorskip("langdetect", reason="IFEval's checkers need the extra: pip install 'shortlist[ifeval]'")
+    from shortlist.errors import BadInput
+    from shortlist.evaluate.tasks import ifeval
+
+    monkeypatch.setattr(ifeval, "nltk_data_missing", lambda: True)
+    data = _ifeval_dir(tmp_path)
+    backend = FakeBackend("m", generate=[{"text": "Fine"}])
+    with Store(tmp_path / "db.sqlite") as store:
+        with pytest.raises(BadInput, match=r"1 IFEval prompt\(s\).*punkt") as err:
+            run(EvalRequest(model="fake:m", tasks=["leaderboard_ifeval"], data_dir=data), store=store, backend=backend)
+        assert "\n" not in str(err.value) and backend.calls == []
+        ok = run(EvalRequest(model="fake:m", tasks=["leaderboard_ifeval"], data_dir=data, limit=1), store=store,
+                 backend=backend)   # the first prompt's checker needs no NLTK data
+    assert ok.tasks["leaderboard_ifeval"].metrics["prompt_level_strict_acc"] == 1.0

@@ -199,3 +199,12 @@ def test_a_named_model_without_any_evidence_is_reported_not_dropped() -> None:
     assert [e.model for e in res.entries] == [QWEN]
     (x,) = [x for x in res.excluded if x.model == bare[0]]
     assert x.kinds == ["unscored"] and x.task_score is None and "no score on any benchmark" in x.reason
+
+
+def test_a_short_name_means_the_open_weights_model_not_a_hosted_endpoint_of_it() -> None:
+    """`gemma-3-12b-it` also names DeepInfra's endpoint of it; without --include-api it must still resolve."""
+    from shortlist.catalog.hosted import find_hosted
+
+    assert find_hosted("gemma-3-12b-it") is not None   # the ambiguity this guards against
+    res = pick(PickRequest(gpu="H100", task="coding", models=["gemma-3-12b-it", "qwen2.5-7b-instruct"]))
+    assert sorted(e.model for e in res.entries) == sorted(["google/gemma-3-12b-it", QWEN])

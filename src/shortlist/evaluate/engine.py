@@ -139,9 +139,12 @@ def prepare(request: EvalRequest, tasks: list[Task], docs: list[list[Any]], back
     fmt = prompt_format(request, backend)
     prepared = []
     for task, task_docs in zip(tasks, docs, strict=True):
-        prepared.append((task, task.instances(task_docs, num_fewshot=request.num_fewshot, limit=request.limit,
-                                              fewshot_seed=task_fewshot_seed(task, request.fewshot_seed),
-                                              prompt_format=fmt)))
+        instances = task.instances(task_docs, num_fewshot=request.num_fewshot, limit=request.limit,
+                                   fewshot_seed=task_fewshot_seed(task, request.fewshot_seed), prompt_format=fmt)
+        preflight = getattr(task, "preflight", None)   # optional: a task whose scorer needs something absent
+        if callable(preflight):
+            preflight(instances)
+        prepared.append((task, instances))
     return fmt, prepared
 
 

@@ -47,7 +47,11 @@ PLAIN = PromptFormat()
 
 @runtime_checkable
 class Task(Protocol):
-    """What the engine needs from a task. `metrics` are the keys `aggregate` reports (plus `<metric>_stderr`, `n`)."""
+    """What the engine needs from a task. `metrics` are the keys `aggregate` reports (plus `<metric>_stderr`, `n`).
+
+    A task may also define `preflight(instances)`, which the engine calls before sending any request: it raises
+    BadInput when its scorer cannot run (IFEval without NLTK's data), so the failure comes before the model works.
+    """
 
     name: str
     version: str

@@ -7,6 +7,7 @@ data only; `pick` never creates one.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -467,14 +468,15 @@ def _only(candidates: list[Candidate], names: list[str]) -> list[Candidate]:
         if name in by_id:
             out.append(by_id[name])
             continue
+        keys = []   # the open-weights model first: a short name also matches its hosted endpoints
+        with contextlib.suppress(NotFound):
+            keys.append(get_model(name).id)
         hosted = find_hosted(name)
-        key = hosted.id if hosted is not None else None
-        if key is None:
-            try:
-                key = get_model(name).id
-            except NotFound:
-                raise NotFound(f"unknown model '{name}'",
-                               "use a catalog id, an API model or an imported name") from None
+        if hosted is not None:
+            keys += [hosted.id, *([hosted.weights] if hosted.weights else [])]
+        if not keys:
+            raise NotFound(f"unknown model '{name}'", "use a catalog id, an API model or an imported name")
+        key = next((k for k in keys if k in by_id), keys[0])
         if key not in by_id:
             raise NotFound(f"'{name}' has no candidate entry", "it needs scores or a catalog entry")
         out.append(by_id[key])

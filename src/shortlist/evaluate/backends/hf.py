@@ -16,6 +16,7 @@ from typing import Any
 from shortlist.errors import BadInput, NotFound
 from shortlist.evaluate.backends import hf_generate, hf_scoring, hf_source
 from shortlist.evaluate.backends.base import BackendStats, Capabilities, Group
+from shortlist.evaluate.backends.pair_encoding import PairEncoding
 from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodResult
 
 DTYPES = ("float32", "bfloat16", "float16")
@@ -37,7 +38,7 @@ class _Encoded:
     prefix: int        # leading tokens shared by every row and scored by none: computed once
 
 
-class HFBackend:
+class HFBackend(PairEncoding):
     """A causal LM from transformers, scored the way lm-eval's HFLM scores it."""
 
     capabilities = Capabilities(loglikelihood=True, generate=True)
@@ -153,30 +154,9 @@ class HFBackend:
                     torch.cuda.empty_cache()
         return best
 
-    # -- tokenization, exactly as lm-eval's HFLM ------------------------------------------------
-    def tok_encode(self, text: str) -> list[int]:
-        if text.startswith(self._prefix_str) and self._prefix_str:
-            return self.tokenizer.encode(text, add_special_tokens=False)
-        return self.tokenizer.encode(text)
-
-    def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        if context == "":
-            cont = self.tokenizer.encode(continuation, add_special_tokens=False)
-            if cont and cont[0] == self.prefix_token_id:
-                return cont[:1], cont[1:]
-            return [self.prefix_token_id], cont
-        n_spaces = len(context) - len(context.rstrip())
-        if n_spaces:
-            continuation = context[-n_spaces:] + continuation
-            context = context[:-n_spaces]
-        whole = self.tok_encode(context + continuation)
-        ctx = self._ctx_cache.get(context)
-        if ctx is None:
-            ctx = self.tok_encode(context)
-            if len(self._ctx_cache) > 4096:
-                self._ctx_cache.clear()
-            self._ctx_cache[context] = ctx
-        return ctx, whole[len(ctx):]
+    # -- tokenization, exactly as lm-eval's HFLM (the split itself: pair_encoding) ----------------
+    def _tokenize(self, text: str, add_special: bool = True) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=add_special))
 
     def _encode_group(self, group: Group) -> _Encoded:
         rows = []

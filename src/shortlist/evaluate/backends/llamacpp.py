@@ -38,6 +38,7 @@ import numpy as np
 from shortlist.errors import BadInput, MissingExtra
 from shortlist.evaluate.backends import hf_source
 from shortlist.evaluate.backends.base import BackendStats, Capabilities, Group, pack
+from shortlist.evaluate.backends.pair_encoding import PairEncoding
 from shortlist.evaluate.types import GenerationRequest, GenerationResult, LoglikelihoodResult
 
 DEFAULT_MAX_LENGTH = 8192   # the context window when the file's training context is longer (KV memory)
@@ -69,7 +70,7 @@ def _log_softmax_at(logits: np.ndarray, token: int) -> tuple[float, bool]:
     return float(row[token]) - lse, int(np.argmax(logits)) == token
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(PairEncoding):
     """One llama.cpp context over one GGUF file; requests run one sequence at a time through a reused KV cache."""
 
     capabilities = Capabilities(loglikelihood=True, generate=True)
@@ -157,30 +158,6 @@ class LlamaCppBackend:
     # -- tokenization, exactly as lm-eval's HFLM (with the file's own tokenizer) --------------------
     def _tokenize(self, text: str, add_special: bool = True) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=add_special, special=True)
-
-    def tok_encode(self, text: str) -> list[int]:
-        if self._prefix_str and text.startswith(self._prefix_str):
-            return self._tokenize(text, add_special=False)
-        return self._tokenize(text)
-
-    def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        if context == "":
-            cont = self._tokenize(continuation, add_special=False)
-            if cont and cont[0] == self.prefix_token_id:
-                return cont[:1], cont[1:]
-            return [self.prefix_token_id], cont
-        n_spaces = len(context) - len(context.rstrip())
-        if n_spaces:
-            continuation = context[-n_spaces:] + continuation
-            context = context[:-n_spaces]
-        whole = self.tok_encode(context + continuation)
-        ctx = self._ctx_cache.get(context)
-        if ctx is None:
-            ctx = self.tok_encode(context)
-            if len(self._ctx_cache) > 4096:
-                self._ctx_cache.clear()
-            self._ctx_cache[context] = ctx
-        return ctx, whole[len(ctx):]
 
     def _encode_group(self, group: Group) -> list[_Row]:
         rows = []

@@ -11,8 +11,9 @@ around them, as the leaderboard task does it:
 - prompt level: 1 when every instruction of the prompt is followed; instruction level: the share of all
   instructions of all prompts that are followed (so a prompt with more instructions weighs more).
 
-Two checkers need NLTK's punkt tokenizer data (number of sentences, capital-word frequency); without it
-they raise, in the harness and here alike.
+Two checkers need NLTK's punkt tokenizer data (number of sentences, capital-word frequency; 64 of the 541
+prompts); without it they raise, in the harness and here alike. `require_nltk_data` says so before a run
+starts, in one line with the command that installs it, rather than after the model has generated.
 
 Some checkers draw from Python's global `random` when a prompt's arguments are unusable (prompt 1122 asks for
 the "letter" '#', so the checker picks a random letter): the harness's verdict then depends on everything its
@@ -49,6 +50,30 @@ def checkers() -> dict[str, Any]:
 
 class MissingNLTKData(BadInput, LookupError):
     """A checker needs NLTK data that is not installed (a LookupError, as NLTK raises, and a one-line error)."""
+
+
+NLTK_INSTRUCTIONS = frozenset({"length_constraints:number_sentences", "change_case:capital_word_frequency"})
+
+
+def nltk_data_missing() -> bool:
+    """True when NLTK's punkt tables (what lm-eval's sentence splitter loads) are not installed."""
+    try:
+        import nltk
+    except ImportError:
+        return True
+    try:
+        nltk.data.find("tokenizers/punkt_tab/english/")
+    except LookupError:
+        return True
+    return False
+
+
+def require_nltk_data(docs: Sequence[Doc]) -> None:
+    """MissingNLTKData when any of these prompts has an instruction whose checker needs punkt and it is absent."""
+    needing = sum(1 for d in docs if NLTK_INSTRUCTIONS.intersection(d.get("instruction_id_list") or ()))
+    if needing and nltk_data_missing():
+        raise MissingNLTKData(f"{needing} IFEval prompt(s) have checks that need NLTK's punkt tokenizer data, "
+                              "which is not installed", "run once, online: python -m nltk.downloader punkt_tab")
 
 
 def loose_variants(response: str) -> list[str]:

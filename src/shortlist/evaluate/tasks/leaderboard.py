@@ -33,7 +33,7 @@ from shortlist.evaluate.datasets import BBH_TASKS, MATH_SUBJECTS, MUSR_SPLITS
 from shortlist.evaluate.protocol import Doc
 from shortlist.evaluate.spec import FewshotConfig, GenerationKwargs, MetricSpec, SpecTask, TaskSpec
 from shortlist.evaluate.tasks import ifeval, math_hard
-from shortlist.evaluate.types import GenerationInstance
+from shortlist.evaluate.types import GenerationInstance, Instance
 
 DATA = Path(__file__).with_name("data")
 ACC_NORM = [MetricSpec(metric="acc_norm")]
@@ -189,6 +189,10 @@ def gpqa(subset: str) -> SpecTask:
 
 
 class IFEvalTask(SpecTask):
+    def preflight(self, instances: list[Instance]) -> None:
+        """Called by the engine before any request is sent: checkers that cannot run say so now."""
+        ifeval.require_nltk_data([i.meta["doc"] for i in instances])
+
     def score_generation(self, inst: GenerationInstance, text: str) -> dict[str, float]:
         return ifeval.score(inst.meta["doc"], text)
 
