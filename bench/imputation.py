@@ -7,7 +7,8 @@ official-provider rows with --with-v2) is hidden in turn and estimated from the 
       assumes for a benchmark it lacks (shortlist 0.1's task score);
   (b) shared benchmarks: the benchmark's mean over other models plus the model's average lead on the
       benchmarks it shares with them (an additive model: comparing on shared benchmarks only);
-  (c) prediction: shortlist.rank.impute's factor model, fitted without the model's fold (5 folds by model).
+  (c) prediction: shortlist.rank.impute's factor model, fitted without the model's fold (5 folds by model),
+      bounded benchmarks on the logit scale as pick fits them (lower_bounds from the registry).
 
 Models are split by a hash of their id into a calibration half and a validation half. The interval scale
 (how much to widen the factor model's raw prediction SD so 95% intervals cover 95%) and the rank are chosen
@@ -28,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from shortlist.rank.impute import fit_factor_model
+from shortlist.catalog.benchmarks import list_benchmarks
+from shortlist.rank.impute import fit_factor_model, lower_bounds
 
 FOLDS = 5
 Z95 = 1.959964
@@ -64,13 +66,15 @@ def hidden_cell_errors(models: list[str], benches: list[str], y: np.ndarray, s: 
                        rank: int, folds: int = FOLDS) -> list[tuple[str, str, float, float, float, float, float]]:
     """(model, benchmark, truth, pred_a, pred_b, pred_c, raw sd_c) for every hidden cell."""
     fold_of = np.array([int(hashlib.sha1(m.encode()).hexdigest(), 16) % folds for m in models])
+    lower = lower_bounds(benches, {b.id: b for b in list_benchmarks()})  # as pick: bounded ones on the logit scale
     out = []
     for f in range(folds):
         train = fold_of != f
         ytr = y[train]
         keep_cols = (~np.isnan(ytr)).sum(axis=0) >= 1
         model = fit_factor_model([b for b, k in zip(benches, keep_cols, strict=True) if k], ytr[:, keep_cols],
-                                 s[train][:, keep_cols], rank=rank, interval_scale=1.0, covariates=x[train])
+                                 s[train][:, keep_cols], rank=rank, interval_scale=1.0, covariates=x[train],
+                                 lower=lower[keep_cols])
         col_mean = np.nanmean(ytr, axis=0)
         index = {b: i for i, b in enumerate(model.benchmarks)}
         for r in np.flatnonzero(~train):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shortlist.rank.impute import Observation, fit_factor_model
+from shortlist.catalog.benchmarks import list_benchmarks
+from shortlist.rank.impute import Observation, fit_factor_model, from_fit_scale, lower_bounds, to_fit_scale
 from shortlist.rank.noise import imputed_task_score
 
 
@@ -76,3 +77,56 @@ def test_fit_is_deterministic() -> None:
     a = fit_factor_model(names, y, se)
     b = fit_factor_model(names, y, se)
     assert np.array_equal(a.loadings, b.loadings) and np.array_equal(a.psi, b.psi)
+
+
+def _strong_world(seed: int = 5):
+    """Accuracy-like scores in (0, 1) driven by one factor; the last model is far above the rest."""
+    rng = np.random.default_rng(seed)
+    z = np.append(rng.normal(size=60), 4.0)
+    y = 1.0 / (1.0 + np.exp(-(0.2 + np.outer(z, [1.0, 1.2, 0.9, 1.1]))))
+    y = np.clip(y + rng.normal(scale=0.01, size=y.shape), 0.001, 0.999)
+    return y, ["b0", "b1", "b2", "b3"]
+
+
+def test_bounded_prediction_stays_strictly_inside_the_scale_for_a_model_far_above_the_rest() -> None:
+    y, names = _strong_world()
+    se = np.full_like(y, 0.01)
+    top = {b: Observation(float(y[-1, i]), 0.01) for i, b in enumerate(names[:3])}
+    assert min(o.value for o in top.values()) > 0.97
+    linear = fit_factor_model(names, y[:-1], se[:-1], rank=1)  # the old fit: extrapolates past the ceiling
+    assert linear.predict(top, ["b3"]).mean[0] > 1.0
+    model = fit_factor_model(names, y[:-1], se[:-1], rank=1, lower=[0.0, 0.0, 0.0, 0.0])
+    pred = model.predict(top, ["b3"])
+    assert 0.95 < pred.mean[0] < 1.0 and 0.0 < pred.stderr("b3") < 0.05
+    rows = np.vstack([y[-1], y[0]])
+    rows[:, 3] = np.nan
+    mean, sd = model.predict_batch(rows, np.where(np.isnan(rows), np.nan, 0.01))
+    assert np.all((mean > 0.0) & (mean < 1.0)) and np.all(np.isfinite(sd) & (sd > 0))
+    assert mean[0, 3] == pytest.approx(pred.mean[0]) and sd[0, 3] == pytest.approx(pred.stderr("b3"))
+    # a multiple-choice benchmark's range starts below 0 (chance level normalised to 0): still inside it
+    mc = fit_factor_model(names, y[:-1] * 4 / 3 - 1 / 3, se[:-1], rank=1, lower=[-1 / 3] * 4)
+    p = mc.predict({b: Observation(o.value * 4 / 3 - 1 / 3, 0.01) for b, o in top.items()}, ["b3"]).mean[0]
+    assert 0.9 < p < 1.0
+
+
+def test_rating_benchmarks_are_not_transformed() -> None:
+    specs = {b.id: b for b in list_benchmarks()}
+    lo = lower_bounds(["humaneval", "mmlu", "lmarena_text", "arena_2025"], specs)
+    assert lo[0] == 0.0 and lo[1] == pytest.approx(-1 / 3)  # fractions: bounded, MMLU's chance level below 0
+    assert np.isnan(lo[2]) and np.isnan(lo[3])  # arena ratings: linear
+    values = np.array([[0.9, 0.7, 0.999, 0.2]])
+    stderrs = np.full_like(values, 0.02)
+    yt, st = to_fit_scale(values, stderrs, lo)
+    assert yt[0, 2:] == pytest.approx(values[0, 2:]) and st[0, 2:] == pytest.approx(stderrs[0, 2:])
+    assert yt[0, 0] == pytest.approx(np.log(9.0))  # logit of the raw fraction
+    assert st[0, 0] == pytest.approx(0.02 / (0.9 * 0.1))  # delta method
+    back, sd = from_fit_scale(yt, np.full_like(yt, 1e-4), lo)
+    assert back == pytest.approx(values) and sd[0, 2:] == pytest.approx([1e-4, 1e-4])
+    # a fit whose benchmarks are all ratings is exactly the linear fit
+    y, _, names = _world(models=80, benches=4, seed=6)
+    se = np.full_like(y, 0.01)
+    plain = fit_factor_model(names, y, se, rank=1)
+    rated = fit_factor_model(names, y, se, rank=1, lower=[np.nan] * 4)
+    assert np.array_equal(plain.loadings, rated.loadings) and np.array_equal(plain.mu, rated.mu)
+    obs = {"b0": Observation(0.9, 0.01)}
+    assert rated.predict(obs, ["b3"]).mean == pytest.approx(plain.predict(obs, ["b3"]).mean)

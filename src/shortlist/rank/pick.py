@@ -22,7 +22,7 @@ from shortlist.rank.candidates import MIN_BITS, Fitter, build_candidates
 from shortlist.rank.constraints import LICENSE_USES, MODES, Candidate, Constraints, Cost, FitOutcome, gib
 from shortlist.rank.cost import Workload, hosted_cost, self_hosted_cost
 from shortlist.rank.evidence import evidence_matrix, observations
-from shortlist.rank.impute import CALIBRATION, FactorModel, fit_factor_model
+from shortlist.rank.impute import CALIBRATION, FactorModel, fit_factor_model, lower_bounds
 from shortlist.rank.noise import DEFAULT_ALPHA
 from shortlist.rank.preference import ArenaEvidence, OverlayTable, annotate, load_arena, parse_map, share_to_weight
 from shortlist.rank.profiles import Profile, get_profile, load_profile_file, parse_weights, profile_from_mapping
@@ -225,7 +225,7 @@ def evidence_pool(db: str | Path | None = None, include_base: bool = False) -> t
 
 @lru_cache(maxsize=4)
 def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, covs: bytes, shape: tuple[int, int],
-            pool: str) -> FactorModel:
+            pool: str, lower: bytes) -> FactorModel:
     """The fit for one exact matrix; kept on disk too, since the same data are ranked again and again."""
     import pickle
 
@@ -233,7 +233,7 @@ def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, co
     try:
         with cache.open("rb") as fh:
             found = pickle.load(fh)
-        if isinstance(found, FactorModel) and found.benchmarks == benches:
+        if isinstance(found, FactorModel) and found.benchmarks == benches and found.lower is not None:
             return found
     except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
         pass
@@ -241,7 +241,9 @@ def _fitted(key: str, benches: tuple[str, ...], values: bytes, errors: bytes, co
     s = np.frombuffer(errors).reshape(shape)
     x = np.frombuffer(covs).reshape(shape[0], len(COVARIATES))
     rank, scale = CALIBRATION[pool]
-    model = fit_factor_model(benches, y, s, rank=rank, interval_scale=scale, covariates=x, covariate_names=COVARIATES)
+    lo = np.frombuffer(lower)
+    model = fit_factor_model(benches, y, s, rank=rank, interval_scale=scale, covariates=x, covariate_names=COVARIATES,
+                             lower=lo)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
@@ -263,9 +265,10 @@ def factor_model_for(table: Any, candidates: list[Candidate], specs: dict[str, A
 
     pool = "all" if include_base else "post-trained"
     rank, scale = CALIBRATION[pool]
-    key = hashlib.sha1(y.tobytes() + s.tobytes() + x.tobytes() + "|".join(benches).encode()
-                       + f"|{pool}|{rank}|{scale}|{COVARIATES}".encode()).hexdigest()[:24]
-    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), x.tobytes(), y.shape, pool)
+    lower = lower_bounds(benches, specs)  # bounded benchmarks are fitted on the logit scale
+    key = hashlib.sha1(y.tobytes() + s.tobytes() + x.tobytes() + lower.tobytes() + "|".join(benches).encode()
+                       + f"|{pool}|{rank}|{scale}|{COVARIATES}|logit".encode()).hexdigest()[:24]
+    return _fitted(key, tuple(benches), y.tobytes(), s.tobytes(), x.tobytes(), y.shape, pool, lower.tobytes())
 
 
 class Coster:
@@ -501,7 +504,8 @@ def _method(model: FactorModel | None) -> dict[str, Any]:
         return {"imputation": None}
     return {
         "imputation": {
-            "model": "factor analysis (EM) over maker-released models' normalised scores",
+            "model": "factor analysis (EM) over maker-released models' normalised scores "
+                     "(bounded benchmarks on the logit scale)",
             "rank": model.rank, "benchmarks": list(model.benchmarks),
             "models_per_benchmark": {b: int(n) for b, n in zip(model.benchmarks, model.observed_models, strict=True)},
             "interval_scale": model.interval_scale,
