@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "shortlist"
 ORDER = ["catalog", "fit", "evaluate", "arena", "rank", "report", "web", "cli"]
-BASE = {"errors", "files", "paths", "store", "names", "stats", "units", "__init__", "__main__"}
+BASE = {"errors", "files", "hub_access", "paths", "store", "names", "stats", "units", "__init__", "__main__"}
 
 
 def _layer(module_path: Path) -> str:

@@ -87,3 +87,21 @@ def test_not_a_repo_id_or_path():
         read_model_source("./missing-folder/")
     with pytest.raises(NotFound):
         read_model_source(str(Path("missing") / "model.gguf"))
+
+
+def test_an_unreachable_hub_fails_in_one_line_at_once(tmp_path: Path) -> None:
+    """Online asked for, the Hub unreachable: one line within seconds, not the Hub client's retries and logs."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env.update(HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_CACHE=str(tmp_path / "cache"))   # nothing listens on 9
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "shortlist", "fit", "some-org/some-model", "--online", "--gpu",
+                           "4090"], capture_output=True, text=True, env=env, timeout=120)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "cannot be reached" in lines[0] and "some-org/some-model" in lines[0]
+    assert time.monotonic() - start < 20

@@ -173,3 +173,23 @@ def test_dry_run_prints_the_plan_only(tmp_path: Path, shared_data: Path) -> None
     text = _shortlist("eval", "--model", "fake:x", "--tasks", "leaderboard_ifeval", "--limit", "3", "--data-dir",
                       str(shared_data / "benchmarks"), "--dry-run")
     assert text.returncode == 0 and "3 requests" in text.stdout and "token budget" in text.stdout
+
+
+def test_missing_data_with_the_hub_unreachable_is_one_line_and_quick(tmp_path: Path) -> None:
+    """Not told to be offline, but the Hub cannot be reached: one line at once, not the Hub client's retries."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env["HF_ENDPOINT"] = "http://127.0.0.1:9"   # the discard port: nothing listens there
+    proc = subprocess.run([sys.executable, "-m", "shortlist", "eval", "--model", "fake:x", "--tasks",
+                           "leaderboard_musr_team_allocation", "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    _one_line(proc, "MuSR", "TAUR-Lab/MuSR", "cannot be reached", "--data-dir")
+
+
+def test_a_hub_model_with_the_hub_unreachable_is_one_line(tmp_path: Path, shared_data: Path) -> None:
+    pytest.importorskip("transformers")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env.update(HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_CACHE=str(tmp_path / "cache"), SHORTLIST_DB=str(tmp_path / "d"))
+    proc = subprocess.run([sys.executable, "-m", "shortlist", "eval", "--model", "hf:some-org/some-model", "--tasks",
+                           "arc_easy", "--limit", "1", "--data-dir", str(shared_data / "benchmarks")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    _one_line(proc, "some-org/some-model", "not in the local Hugging Face cache", "cannot be reached")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shortlist import paths
+from shortlist import hub_access, paths
 from shortlist.errors import BadInput, MissingExtra, NotFound
 
 Row = dict[str, Any]
@@ -247,30 +247,41 @@ def _local_file(source: Source, root: Path | None) -> Path | None:
     return None
 
 
+class HubUnreachable(Exception):
+    """The Hub could not give the dataset (no network, no token for a gated set, no such config)."""
+
+
 def _from_hub(source: Source, name: str | None) -> list[Row]:
     try:
         import datasets
     except ImportError as exc:
         raise MissingExtra("datasets", "hub") from exc
-    ds = datasets.load_dataset(source.hub_path, name, split=source.hub_split)
+    unreachable = hub_access.unreachable()
+    if unreachable:   # fail in a moment, not after the Hub client's retries
+        raise HubUnreachable(unreachable)
+    try:
+        with hub_access.quiet_hub_logs():
+            ds = datasets.load_dataset(source.hub_path, name, split=source.hub_split)
+    except Exception as exc:   # network, auth and dataset errors come in many classes; all mean "not from here"
+        raise HubUnreachable(f"the Hugging Face Hub did not give it ({type(exc).__name__})") from exc
     return [dict(r) for r in ds]
 
 
-def _not_found(dataset: str, split: str, source: Source, root: Path | None, subject: str | None) -> NotFound:
+def _not_found(dataset: str, split: str, source: Source, root: Path | None, subject: str | None,
+               why: str = "the Hugging Face Hub is offline") -> NotFound:
     hub = source.hub_path + (f" ({subject or source.hub_name})" if subject or source.hub_name else "")
     title = source.title or dataset
     missing = f"{root / source.local[0]} does not exist" if root is not None else "no data folder is set"
     if source.gated:
         return NotFound(
             f"{title} ({hub}, split '{source.hub_split}') is gated by its authors and not shipped: {missing} and "
-            "the Hugging Face Hub is offline",
+            f"{why}",
             f"accept its terms on the Hub and pass --data-dir FOLDER holding {source.local[0]}, or go online with "
             "HF_TOKEN set")
     return NotFound(
-        f"no local copy of {title} ({hub}, split '{source.hub_split}'): {missing} and the Hugging Face Hub is "
-        "offline",
+        f"no local copy of {title} ({hub}, split '{source.hub_split}'): {missing} and {why}",
         f"pass --data-dir FOLDER holding {source.local[0]} (see shared/data/benchmarks/PROVENANCE.md for the "
-        "layout), or unset HF_HUB_OFFLINE to read it from the Hub",
+        "layout), or " + ("unset HF_HUB_OFFLINE to read it from the Hub" if _offline() else "go online"),
     )
 
 
@@ -303,7 +314,10 @@ def load_split(
         return [dict(r) for r in rows if source.where is None or source.where(r)]
     if _offline():
         raise _not_found(dataset, split, source, root, subject)
-    return _from_hub(source, subject if dataset == "mmlu" else source.hub_name)
+    try:
+        return _from_hub(source, subject if dataset == "mmlu" else source.hub_name)
+    except HubUnreachable as exc:
+        raise _not_found(dataset, split, source, root, subject, str(exc)) from exc
 
 
 def load_hub_split(path: str, name: str | None, split: str,
@@ -316,4 +330,9 @@ def load_hub_split(path: str, name: str | None, split: str,
         hub = path + (f" ({name})" if name else "")
         raise NotFound(f"no local copy of {hub} split '{split}' and the Hugging Face Hub is offline",
                        "unset HF_HUB_OFFLINE to read it from the Hub")
-    return _from_hub(Source((), _read_jsonl, path, name, split), name)
+    try:
+        return _from_hub(Source((), _read_jsonl, path, name, split), name)
+    except HubUnreachable as exc:
+        hub = path + (f" ({name})" if name else "")
+        raise NotFound(f"no local copy of {hub} split '{split}' and {exc}",
+                       "pass --data-dir FOLDER holding it, or check the network and HF_TOKEN") from exc

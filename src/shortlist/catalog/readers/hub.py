@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from shortlist import hub_access
 from shortlist.catalog.readers import ModelFile
 from shortlist.catalog.readers.hf import (
     is_extra_tensor,
@@ -69,9 +70,14 @@ def _read_online(repo_id: str) -> ModelFile:
         )
     except ImportError:
         raise MissingExtra("huggingface_hub", "hub") from None
+    why = hub_access.unreachable()
+    if why:   # at once, rather than after the Hub client's retries
+        raise Offline(f"cannot read '{repo_id}': {why}",
+                      "check the network, or download the repo elsewhere and pass its folder")
     try:
-        config = read_json(Path(hf_hub_download(repo_id, "config.json")))
-        meta = get_safetensors_metadata(repo_id)
+        with hub_access.quiet_hub_logs():
+            config = read_json(Path(hf_hub_download(repo_id, "config.json")))
+            meta = get_safetensors_metadata(repo_id)
     except GatedRepoError:
         raise BadInput(f"'{repo_id}' is gated on the Hub",
                        "accept its terms on huggingface.co and set HF_TOKEN") from None

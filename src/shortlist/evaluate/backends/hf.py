@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shortlist import hub_access
 from shortlist.errors import BadInput, NotFound
 from shortlist.evaluate.backends import hf_generate, hf_scoring, hf_source
 from shortlist.evaluate.backends.base import BackendStats, Capabilities, Group
@@ -98,15 +99,17 @@ class HFBackend(PairEncoding):
             folder = src.ref
         else:
             folder = src.ref
-            if hf_source.hub_offline():
+            why_offline = "HF_HUB_OFFLINE is set" if hf_source.hub_offline() else hub_access.unreachable()
+            if why_offline:   # a cached copy still loads; nothing waits on the Hub client's retries
                 kwargs["local_files_only"] = True
         try:
-            tok = transformers.AutoTokenizer.from_pretrained(folder, **kwargs)
-            model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **kwargs)
+            with hub_access.quiet_hub_logs():
+                tok = transformers.AutoTokenizer.from_pretrained(folder, **kwargs)
+                model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **kwargs)
         except OSError as exc:
             if src.kind == "hub":
                 if kwargs:
-                    raise hf_source.offline_error(src.ref) from None
+                    raise hf_source.offline_error(src.ref, why_offline) from None
                 raise NotFound(f"cannot load {src.ref} from the Hub ({exc})", "check the model id") from None
             raise BadInput(f"{src.ref}: cannot load model ({exc})", "check the folder is complete") from None
         except ValueError as exc:

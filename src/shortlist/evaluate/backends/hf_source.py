@@ -129,7 +129,10 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-def offline_error(hub_id: str) -> Offline:
+def offline_error(hub_id: str, why: str | None = None) -> Offline:
+    if why and why != "HF_HUB_OFFLINE is set":
+        return Offline(f"{hub_id} is not in the local Hugging Face cache and {why}",
+                       "download it where you are online (huggingface-cli download) and pass hf:FOLDER")
     return Offline(
         f"cannot fetch {hub_id} from the Hugging Face Hub while offline",
         "download it first (huggingface-cli download) and pass hf:FOLDER, or unset HF_HUB_OFFLINE",
