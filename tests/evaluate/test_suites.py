@@ -193,3 +193,33 @@ def test_a_hub_model_with_the_hub_unreachable_is_one_line(tmp_path: Path, shared
                            "arc_easy", "--limit", "1", "--data-dir", str(shared_data / "benchmarks")],
                           capture_output=True, text=True, env=env, timeout=120)
     _one_line(proc, "some-org/some-model", "not in the local Hugging Face cache", "cannot be reached")
+
+
+SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"   # has an Open LLM Leaderboard v2 row in the built-in scores
+
+
+def test_part_of_a_group_is_neither_compared_nor_recorded_and_few_items_are_not_called_significant(
+        tmp_path: Path, shared_data: Path) -> None:
+    """One BBH subtask is not BBH: no verdict against the published BBH, no own BBH score. And 3 items whose sample
+    stderr is 0 do not make a difference from the published MMLU-Pro "outside CI"."""
+    from shortlist.catalog.scores import load_scores
+    from shortlist.evaluate import EvalRequest, run
+    from shortlist.evaluate.backends.fake import FakeBackend
+    from shortlist.store import Store
+
+    preset = get_suite("open-llm-v2")
+    req = EvalRequest(model="fake:m", tasks=["leaderboard_bbh_navigate", "leaderboard_mmlu_pro"], limit=3,
+                      data_dir=shared_data / "benchmarks", suite=preset.name, model_name=SMOL)
+    with Store(tmp_path / "db.sqlite") as store:
+        result = run(req, store=store, backend=FakeBackend("m"))
+        own = load_scores(store).for_model(SMOL)
+    assert "leaderboard_bbh" in result.groups and "leaderboard_bbh" not in result.leaderboard
+    assert own["bbh"].origin != "own"   # still the leaderboard's figure
+    bbh = result.suite.comparison.benchmarks["bbh"]
+    assert bbh.verdict.startswith("not comparable") and bbh.within_ci is None
+    mmlu_pro = result.tasks["leaderboard_mmlu_pro"].leaderboard
+    published = mmlu_pro["published"]
+    floor = 1.96 * (published * (1 - published) / 3) ** 0.5
+    assert mmlu_pro["ci_half_width"] >= floor
+    assert mmlu_pro["within_ci"] == (abs(mmlu_pro["delta"]) <= mmlu_pro["ci_half_width"])
+    assert not result.suite.comparison.all_reproduced

@@ -81,7 +81,7 @@ class SuiteScore(BaseModel):
 class BenchmarkComparison(BaseModel):
     published: float
     source: str
-    verdict: str | None = None       # "reproduced" / "differs by X, outside CI"
+    verdict: str | None = None       # "reproduced" / "differs by X, outside CI" / "not comparable: ..."
     delta: float | None = None
     within_ci: bool | None = None
 
@@ -294,9 +294,16 @@ def _loads(value: str | None) -> Any:
 
 
 def _scored(run: EvalRun) -> dict[str, tuple[dict[str, float], int]]:
-    """Task or group name -> (metrics, n) for everything the run scored."""
+    """Task or group name -> (metrics, n) for everything the run scored as a whole benchmark.
+
+    A group only counts when every member task ran: MMLU from one subject, or BBH from one of its 24 tasks, is
+    not MMLU or BBH, and must neither be compared with a published score nor recorded as the user's own."""
+    from shortlist.evaluate.tasks import group_members
+
     out = {name: (t.metrics, t.n) for name, t in run.tasks.items()}
-    out.update({g: (m, int(m.get("n", 0))) for g, m in run.groups.items()})
+    for g, m in run.groups.items():
+        if all(member in run.tasks for member in group_members(g)):
+            out[g] = (m, int(m.get("n", 0)))
     return out
 
 
@@ -311,7 +318,7 @@ def compare_with_leaderboard(store: Store, run: EvalRun, level: float = 0.95) ->
     table = load_scores(store, include_own=False).for_model(run.model)
     z = z_for_level(level)
     known = task_metrics()
-    for name, (metrics, _) in _scored(run).items():
+    for name, (metrics, n) in _scored(run).items():
         value = benchmark_value(known.get(name), metrics)
         if value is None:
             continue
@@ -321,6 +328,10 @@ def compare_with_leaderboard(store: Store, run: EvalRun, level: float = 0.95) ->
             continue
         ours, se = value
         se = se if se is not None else 0.0
+        if n > 0 and 0.0 <= ours <= 1.0 and 0.0 < ref.value < 1.0:
+            # a proportion from n items: its sampling error is at least the binomial one at the published rate
+            # (3 of 3 right has a sample stderr of 0, which would call any difference significant)
+            se = max(se, (ref.value * (1.0 - ref.value) / n) ** 0.5)
         half = z * (se**2 + (ref.stderr or 0.0) ** 2) ** 0.5
         delta = ours - ref.value
         entry = {"benchmark": bench, "metric": metric, "published": ref.value, "published_stderr": ref.stderr,

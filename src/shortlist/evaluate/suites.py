@@ -189,7 +189,10 @@ def compare_suite(run: EvalRun, table: Any) -> SuiteComparison | None:
         precision = precision or ref.precision
         entry = (run.tasks[score.task].leaderboard if score.task in run.tasks else run.leaderboard.get(score.task))
         entry = entry or {}
-        rows[bench] = BenchmarkComparison(published=ref.value, source=ref.source, verdict=entry.get("verdict"),
+        verdict = entry.get("verdict")
+        if not score.complete:   # part of a group is not the benchmark: no verdict (results._scored)
+            verdict = "not comparable: only part of its subtasks ran"
+        rows[bench] = BenchmarkComparison(published=ref.value, source=ref.source, verdict=verdict,
                                           delta=entry.get("delta"), within_ci=entry.get("within_ci"))
     if not rows:
         return None
