@@ -6,11 +6,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -113,37 +110,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def llama_server(gguf: Path, *extra: str) -> Iterator[str]:
-    """python -m llama_cpp.server on loopback with the given GGUF; yields its /v1 URL."""
+    """python -m llama_cpp.server on loopback with the given GGUF (shortlist measure's starter); yields its /v1 URL."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python[server] is not installed (scripts/test.d/llama_cpp.sh installs it)")
-    port = free_port()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"arena_llama_server_{port}.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-           "--n_ctx", "2048", "--verbose", "false", *extra]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        import httpx
+    from shortlist.evaluate.measure import llamacpp_server
 
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama server exited ({proc.returncode}): {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama server not up after 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.25)
+    with llamacpp_server(gguf, 2048, extra=extra) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,13 @@ import importlib.util
 import itertools
 import json
 import math
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,42 +36,8 @@ def free_port() -> int:
 # --- llama-cpp-python server ------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def llama_server(gguf: Path, *extra: str) -> Iterator[str]:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python[server] is not installed (scripts/test.d/llama_cpp.sh installs it)")
-    port = free_port()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"llama_server_{port}.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048", "--verbose", "false", *extra]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama server exited ({proc.returncode}): {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama server not up after 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="session")
-def llama_url(smollm2_gguf: Path) -> Iterator[str]:
+def llama_url(smollm2_gguf: Path, llama_server: Callable[..., Any]) -> Iterator[str]:
     """SmolLM2 adds no BOS token, and llama-cpp-python then shifts prompt logprobs by one token;
     with add_bos_token overridden the server prepends BOS and its logprobs line up."""
     with llama_server(smollm2_gguf, "--kv_overrides", BOS_OVERRIDE) as url:
@@ -224,7 +188,7 @@ def test_chat_mode_generates_and_refuses_loglikelihood(llama_url):
 
 
 @pytest.mark.slow
-def test_shifted_logprobs_are_detected(smollm2_gguf):
+def test_shifted_logprobs_are_detected(smollm2_gguf, llama_server):
     """Without a BOS token llama-cpp-python 0.3.x reports each token's logprob from the next position."""
     with llama_server(smollm2_gguf) as url:
         backend = load(f"@{url}")

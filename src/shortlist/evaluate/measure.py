@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,8 +207,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def llamacpp_server(gguf: Path, context: int, threads: int | None = None) -> Iterator[str]:
-    """llama-cpp-python's OpenAI server on 127.0.0.1 for one GGUF file, stopped on exit."""
+def llamacpp_server(gguf: Path, context: int, threads: int | None = None,
+                    extra: Sequence[str] = ()) -> Iterator[str]:
+    """llama-cpp-python's OpenAI server on 127.0.0.1 for one GGUF file, stopped on exit; yields its /v1 URL.
+
+    `extra`: more server arguments (the tests' `--kv_overrides`)."""
     import importlib.util
 
     import httpx
@@ -222,6 +225,7 @@ def llamacpp_server(gguf: Path, context: int, threads: int | None = None) -> Ite
            "--n_ctx", str(context), "--verbose", "false"]
     if threads:
         cmd += ["--n_threads", str(threads)]
+    cmd += list(extra)
     with open(log, "wb") as sink:
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=log_dir)
     url = f"http://127.0.0.1:{port}/v1"
