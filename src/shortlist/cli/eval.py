@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shortlist.cli.output import DbOption, JsonOption, console, emit_json, err_console, fmt_bytes, progress
+from shortlist.cli.output import DbOption, JsonOption, comma_list, console, emit_json, err_console, fmt_bytes, progress
 from shortlist.errors import BadInput
 
 HELP = """Evaluate a model on benchmark tasks; numbers match lm-evaluation-harness 0.4.13.
@@ -106,7 +106,7 @@ def eval_command(
         raise BadInput(f"--limit must be at least 1, got {limit}")
     if data_dir is not None and not data_dir.is_dir():
         raise BadInput(f"--data-dir {data_dir} is not a folder", "point it at a folder like shared/data/benchmarks")
-    names = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else list(preset.tasks if preset else [])
+    names = comma_list(tasks) if tasks else list(preset.tasks if preset else [])
     if preset is not None and tasks:
         outside = [n for n in names if n not in _suite_task_names(preset)]
         if outside:
@@ -341,7 +341,7 @@ def compare_command(
 
     if not 0.5 <= level < 1.0:
         raise BadInput(f"--level must be in [0.5, 1), got {level}")
-    names = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
+    names = comma_list(tasks)
     with Store(db) as store:
         result = compare_runs(store, _run_id(store, run_a), _run_id(store, run_b), names, level)
     if as_json:

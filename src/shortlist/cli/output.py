@@ -18,6 +18,11 @@ DbOption = Annotated[
     typer.Option("--db", envvar="SHORTLIST_DB", help="SQLite database file (default: the user data dir)."),
 ]
 
+def comma_list(text: str | None) -> list[str] | None:
+    """A comma-separated option as names: `a, b,,c` -> ["a", "b", "c"]; not given (None or "") -> None."""
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
 def _width() -> int | None:
     """Piped output is read in logs and editors, not an 80-column terminal: don't wrap wide tables."""
     import os

@@ -7,7 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from shortlist.cli.output import DbOption, JsonOption, console, emit_json
+from shortlist.cli.output import DbOption, JsonOption, comma_list, console, emit_json
+from shortlist.cli.pick_options import (
+    ContextOption,
+    GpuOption,
+    GpusOption,
+    IncludeApiOption,
+    LicenseOption,
+    MaxParamsOption,
+    MinContextOption,
+    ModeOption,
+    TaskOption,
+    TopOption,
+    WeightsOption,
+)
 from shortlist.errors import BadInput
 from shortlist.units import parse_params_b, parse_tokens
 
@@ -271,18 +284,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("pick", help=PICK_HELP)
     def pick_cmd(
-        gpu: Annotated[str | None, typer.Option("--gpu", help="GPU name; default: detect, else system RAM.")] = None,
-        gpus: Annotated[int | None, typer.Option("--gpus", help="Number of GPUs.")] = None,
-        task: Annotated[str | None, typer.Option("--task", "-t", help="Task profile (see `shortlist tasks`).")] = None,
-        weights: Annotated[str | None, typer.Option("--weights", help="Own weights: ifeval=2,truthfulqa=1.")] = None,
+        gpu: GpuOption = None,
+        gpus: GpusOption = None,
+        task: TaskOption = None,
+        weights: WeightsOption = None,
         profile_file: Annotated[Path | None, typer.Option("--profile-file", help="Profile YAML file.")] = None,
-        license_: Annotated[str, typer.Option("--license", help="commercial, non-commercial, research, any.")] = "any",
-        mode: Annotated[str, typer.Option("--mode", help="inference, lora, qlora or full.")] = "inference",
-        context: Annotated[str, typer.Option("--context", help="Context to fit, e.g. 8k.")] = "4096",
-        min_context: Annotated[str | None, typer.Option("--min-context", help="Models must support this.")] = None,
-        top: Annotated[int, typer.Option("--top", help="How many models to shortlist.")] = 10,
+        license_: LicenseOption = "any",
+        mode: ModeOption = "inference",
+        context: ContextOption = "4096",
+        min_context: MinContextOption = None,
+        top: TopOption = 10,
         alpha: Annotated[float, typer.Option("--alpha", help="Significance level for tiers.")] = 0.05,
-        max_params: Annotated[str | None, typer.Option("--max-params", help="Largest size, e.g. 14b.")] = None,
+        max_params: MaxParamsOption = None,
         family: Annotated[str | None, typer.Option("--family", help="Only this model family.")] = None,
         min_coverage: Annotated[
             float | None, typer.Option("--min-coverage", help="Least share of the weight measured, not predicted.")
@@ -294,7 +307,7 @@ def register(app: typer.Typer) -> None:
         allow_unknown_license: Annotated[
             bool, typer.Option("--allow-unknown-license", help="Keep models whose license needs review.")
         ] = False,
-        include_api: Annotated[bool, typer.Option("--include-api", help="Also rank API-only models.")] = False,
+        include_api: IncludeApiOption = False,
         no_impute: Annotated[bool, typer.Option(
             "--no-impute", help="Average only measured benchmarks (no prediction of missing ones).")] = False,
         max_cost: Annotated[float | None, typer.Option(
@@ -331,7 +344,7 @@ def register(app: typer.Typer) -> None:
             min_coverage=min_coverage, min_bits=min_bits, top=top, alpha=alpha, db=db, impute=not no_impute,
             max_cost_per_mtok=max_cost, gpu_price=gpu_price, prompt_tokens=prompt_tokens,
             output_tokens=output_tokens, hosted_file=hosted_file, arena=arena, arena_map=arena_map or None,
-            arena_weight=arena_weight, models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+            arena_weight=arena_weight, models=comma_list(models),
         )
         if why_not is not None and why_not not in (*_KIND_WORDS, "all"):
             raise BadInput(f"unknown --why-not reason '{why_not}'", f"use one of: {', '.join(_KIND_WORDS)}, all")

@@ -9,7 +9,20 @@ from typing import Annotated
 
 import typer
 
-from shortlist.cli.output import DbOption, err_console
+from shortlist.cli.output import DbOption, comma_list, err_console
+from shortlist.cli.pick_options import (
+    ContextOption,
+    GpuOption,
+    GpusOption,
+    IncludeApiOption,
+    LicenseOption,
+    MaxParamsOption,
+    MinContextOption,
+    ModeOption,
+    TaskOption,
+    TopOption,
+    WeightsOption,
+)
 from shortlist.errors import BadInput
 from shortlist.units import parse_params_b, parse_tokens
 
@@ -28,17 +41,17 @@ Examples:
 
 def report_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU name; default: detect, else system RAM.")] = None,
-    gpus: Annotated[int | None, typer.Option("--gpus", help="Number of GPUs.")] = None,
-    task: Annotated[str | None, typer.Option("--task", "-t", help="Task profile (see `shortlist tasks`).")] = None,
-    weights: Annotated[str | None, typer.Option("--weights", help="Own weights: ifeval=2,truthfulqa=1.")] = None,
-    license_: Annotated[str, typer.Option("--license", help="commercial, non-commercial, research, any.")] = "any",
-    mode: Annotated[str, typer.Option("--mode", help="inference, lora, qlora or full.")] = "inference",
-    context: Annotated[str, typer.Option("--context", help="Context to fit, e.g. 8k.")] = "4096",
-    min_context: Annotated[str | None, typer.Option("--min-context", help="Models must support this.")] = None,
-    top: Annotated[int, typer.Option("--top", help="How many models to shortlist.")] = 10,
-    max_params: Annotated[str | None, typer.Option("--max-params", help="Largest size, e.g. 14b.")] = None,
-    include_api: Annotated[bool, typer.Option("--include-api", help="Also rank API-only models.")] = False,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    task: TaskOption = None,
+    weights: WeightsOption = None,
+    license_: LicenseOption = "any",
+    mode: ModeOption = "inference",
+    context: ContextOption = "4096",
+    min_context: MinContextOption = None,
+    top: TopOption = 10,
+    max_params: MaxParamsOption = None,
+    include_api: IncludeApiOption = False,
     include_community: Annotated[bool, typer.Option("--include-community", help="Also rank community models.")]
     = False,
     allow_unknown_license: Annotated[bool, typer.Option("--allow-unknown-license",
@@ -71,13 +84,12 @@ def report_command(
         context=parse_tokens(context, "--context") or 4096, min_context=parse_tokens(min_context, "--min-context"),
         top=top, max_params_b=parse_params_b(max_params), include_api=include_api,
         include_community=include_community, allow_unknown_license=allow_unknown_license, gpu_price=gpu_price, db=db,
-        models=[m.strip() for m in models.split(",") if m.strip()] if models else None,
+        models=comma_list(models),
         arena=arena, arena_weight=arena_weight, arena_map=arena_map or None,
     )
     command = shlex.join(["shortlist", *sys.argv[sys.argv.index("report"):]]) if "report" in sys.argv \
         else "shortlist report"
-    decision = build_decision(req, command, title, [r.strip() for r in runs.split(",") if r.strip()] if runs
-                              else None, db)
+    decision = build_decision(req, command, title, comma_list(runs), db)
     if fmt == "html":
         text = render_html(decision)
     elif fmt == "md":
