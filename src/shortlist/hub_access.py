@@ -18,10 +18,10 @@ from urllib.parse import urlparse
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
-def offline_by_env() -> bool:
-    """HF_HUB_OFFLINE / HF_DATASETS_OFFLINE set to a true value."""
+def offline_by_env(*also: str) -> bool:
+    """HF_HUB_OFFLINE, or one of the library-specific variables `also` (HF_DATASETS_OFFLINE, ...), set true."""
     return any(os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+               for v in ("HF_HUB_OFFLINE", *also))
 
 
 @functools.cache

@@ -38,10 +38,7 @@ def benchmarks_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | Non
 
 
 def _offline() -> bool:
-    return any(
-        os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}
-        for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    )
+    return hub_access.offline_by_env("HF_DATASETS_OFFLINE")
 
 
 # --- readers: one local file -> HF-schema rows -------------------------------------------------

@@ -6,10 +6,9 @@ on a fresh machine. Offline (HF_HUB_OFFLINE=1, or no network) is an Offline erro
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from shortlist import paths
+from shortlist import hub_access, paths
 from shortlist.catalog.importers import ImportReport, Progress, import_file
 from shortlist.catalog.importers.base import Options
 from shortlist.errors import BadInput, MissingExtra, Offline
@@ -18,14 +17,9 @@ from shortlist.store import Store
 REPO_ID = "open-llm-leaderboard/contents"
 
 
-def _offline_env() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
-               for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
-
-
 def download_contents() -> tuple[Path, str]:
     """The parquet file's local path and the dataset's last-modified date."""
-    if _offline_env():
+    if hub_access.offline_by_env("TRANSFORMERS_OFFLINE"):
         raise Offline("HF_HUB_OFFLINE is set, so the leaderboard cannot be downloaded",
                       "unset it, or import a downloaded file with `shortlist leaderboard import FILE`")
     try:

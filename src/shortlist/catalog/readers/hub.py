@@ -24,10 +24,6 @@ from shortlist.errors import BadInput, MissingExtra, NotFound, Offline
 _CACHE_PATTERNS = ["config.json", "*.safetensors", "model.safetensors.index.json"]
 
 
-def _offline_env() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def _cached_folder(repo_id: str) -> Path | None:
     """The newest cached snapshot holding config.json, without touching the network."""
     try:
@@ -50,9 +46,10 @@ def read_hub(repo_id: str, online: bool = False) -> ModelFile:
         found = read_hf_dir(cached, model_id=repo_id)
         found.spec = found.spec.model_copy(update={"source": f"Hugging Face cache: {cached}"})
         return found
-    if not online or _offline_env():
-        why = "HF_HUB_OFFLINE=1 is set" if _offline_env() else "online access was not requested"
-        hint = ("unset HF_HUB_OFFLINE and pass --online" if _offline_env() else "pass --online")
+    offline = hub_access.offline_by_env()
+    if not online or offline:
+        why = "HF_HUB_OFFLINE=1 is set" if offline else "online access was not requested"
+        hint = "unset HF_HUB_OFFLINE and pass --online" if offline else "pass --online"
         raise Offline(f"'{repo_id}' is not in the local Hugging Face cache and {why}",
                       f"{hint}, or download it (huggingface-cli download {repo_id}) and pass the folder")
     return _read_online(repo_id)

@@ -99,7 +99,7 @@ class HFBackend(PairEncoding):
             folder = src.ref
         else:
             folder = src.ref
-            why_offline = "HF_HUB_OFFLINE is set" if hf_source.hub_offline() else hub_access.unreachable()
+            why_offline = "HF_HUB_OFFLINE is set" if hub_access.offline_by_env() else hub_access.unreachable()
             if why_offline:   # a cached copy still loads; nothing waits on the Hub client's retries
                 kwargs["local_files_only"] = True
         try:

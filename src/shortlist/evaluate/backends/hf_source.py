@@ -125,10 +125,6 @@ def gguf_folder(source: ModelSource) -> Path:
     return target
 
 
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
-
-
 def offline_error(hub_id: str, why: str | None = None) -> Offline:
     if why and why != "HF_HUB_OFFLINE is set":
         return Offline(f"{hub_id} is not in the local Hugging Face cache and {why}",
