@@ -176,3 +176,14 @@ def test_backend_for_parses_model_specs():
     assert backend_for("openai:m@http://127.0.0.1:8000/v1") == ("openai", "m@http://127.0.0.1:8000/v1")
     with pytest.raises(NotFound, match="unknown model backend"):
         backend_for("vllmx:foo")
+
+
+def test_the_engine_takes_the_models_own_chat_template(ours):
+    """SmolLM2-Instruct has a template: the backend exposes it, and the engine's prompt format uses it."""
+    from shortlist.evaluate.engine import chat_template_of
+
+    template = chat_template_of(ours)
+    assert template is not None
+    messages = [{"role": "user", "content": "Hi?"}]
+    assert template(messages) == ours.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                                    add_generation_prompt=True)

@@ -25,9 +25,8 @@ datasets = pytest.importorskip("datasets")
 from lm_eval.api.task import ConfigurableTask  # noqa: E402
 from lm_eval.tasks._yaml_loader import load_yaml  # noqa: E402
 
-from shortlist.evaluate.backends.hf import HFBackend  # noqa: E402
+from shortlist.evaluate.backends.hf import HFBackend, hf_chat_template  # noqa: E402
 from shortlist.evaluate.datasets import load_hub_split  # noqa: E402
-from shortlist.evaluate.engine import hf_chat_template  # noqa: E402
 from shortlist.evaluate.protocol import PLAIN, PromptFormat  # noqa: E402
 from shortlist.evaluate.tasks import get_task  # noqa: E402
 from shortlist.evaluate.types import GenerationRequest, LoglikelihoodResult  # noqa: E402

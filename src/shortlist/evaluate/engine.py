@@ -93,31 +93,10 @@ def resolve_tasks(specs: Sequence[str | Task]) -> list[Task]:
     return out
 
 
-def hf_chat_template(tokenizer: Any) -> ChatTemplate:
-    """Messages -> prompt through a Hugging Face tokenizer's template, generation turn opened, as lm-eval's HFLM
-    (which retries without the system message when the template rejects it)."""
-    def render(messages: list[dict[str, str]]) -> str:
-        import jinja2
-
-        try:
-            return str(tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True,
-                                                     continue_final_message=False))
-        except jinja2.exceptions.TemplateError:
-            rest = [m for m in messages if m["role"] != "system"]
-            return str(tokenizer.apply_chat_template(rest, tokenize=False, add_generation_prompt=True,
-                                                     continue_final_message=False))
-    return render
-
-
 def chat_template_of(backend: Backend) -> ChatTemplate | None:
-    """The backend's own `chat_template` (messages -> prompt), else its tokenizer's template, else None."""
+    """The backend's `chat_template` (messages -> prompt; hf and llamacpp read the model's own), else None."""
     own = getattr(backend, "chat_template", None)
-    if callable(own):
-        return own  # type: ignore[no-any-return]
-    tokenizer = getattr(backend, "tokenizer", None)
-    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
-        return hf_chat_template(tokenizer)
-    return None
+    return own if callable(own) else None
 
 
 def prompt_format(request: EvalRequest, backend: Backend) -> PromptFormat:

@@ -9,7 +9,7 @@ choices, and log-softmax is taken only at continuation positions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,9 @@ class HFBackend(PairEncoding):
         self._logit_scale = getattr(cfg, "logit_scale", None)
         bos = self.tokenizer.bos_token_id
         self.prefix_token_id = bos if bos is not None else self.tokenizer.eos_token_id
+        # messages -> prompt with the model's template (None: it has none), read by the engine's prompt format
+        self.chat_template = hf_chat_template(self.tokenizer) if getattr(self.tokenizer, "chat_template", None) \
+            else None
         self._prefix_str = self.tokenizer.decode(self.prefix_token_id)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._ctx_cache: dict[str, list[int]] = {}
@@ -244,3 +247,19 @@ def _config_max_length(cfg: Any, tokenizer: Any) -> int:
 
 def load(spec: str, **options: Any) -> HFBackend:
     return HFBackend(spec, **options)
+
+
+def hf_chat_template(tokenizer: Any) -> Callable[[list[dict[str, str]]], str]:
+    """Messages -> prompt through a Hugging Face tokenizer's template, generation turn opened, as lm-eval's HFLM
+    (which retries without the system message when the template rejects it)."""
+    def render(messages: list[dict[str, str]]) -> str:
+        import jinja2
+
+        try:
+            return str(tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True,
+                                                     continue_final_message=False))
+        except jinja2.exceptions.TemplateError:
+            rest = [m for m in messages if m["role"] != "system"]
+            return str(tokenizer.apply_chat_template(rest, tokenize=False, add_generation_prompt=True,
+                                                     continue_final_message=False))
+    return render
